@@ -1,0 +1,32 @@
+# The two commands: `make demo` runs the system, `make test` proves it. Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup demo test bench clean
+
+setup: $(STAMP) build/device/lib/.pins
+	@bash scripts/ensure-system-packages.sh
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+build/device/lib/.pins: edge_agent/devicelibs.py $(STAMP)
+	$(VENV)/bin/bench libs
+
+demo: setup
+	$(PY) -m simulators.demo
+
+test: setup
+	$(VENV)/bin/pytest -rs
+
+bench: setup
+	@for script in scripts/bench_*.sh; do [ -e "$$script" ] && bash "$$script"; done; true
+
+clean:
+	rm -rf build .pytest_cache

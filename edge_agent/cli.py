@@ -1,0 +1,38 @@
+"""`bench`: the technicians' command line. Every command is also a function in edge_agent."""
+import argparse
+import sys
+from pathlib import Path
+
+
+def cmd_libs(args):
+    from edge_agent.devicelibs import build_device_libs
+
+    for path in build_device_libs():
+        print(path)
+
+
+def cmd_image(args):
+    from edge_agent.firmware_image import build_image
+
+    print(build_image(Path(args.out)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("libs", help="fetch, verify and compile the device libraries into build/device/lib").set_defaults(
+        func=cmd_libs)
+    image = sub.add_parser("image", help="write a complete flash image tree (firmware .mpy + lib/)")
+    image.add_argument("--out", default="build/device/image")
+    image.set_defaults(func=cmd_image)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except Exception as exc:  # a technician needs the reason, not a traceback
+        print(f"bench {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The files that go on a bench's flash: firmware precompiled to .mpy, plus device libraries."""
+import shutil
+from pathlib import Path
+
+from edge_agent.devicelibs import DEVICE_LIB, ROOT, build_device_libs, compile_to_mpy, libs_are_current
+
+FIRMWARE = ROOT / "firmware"
+# boot.py and main.py stay source: the ESP32 runs them by name at reset.
+ENTRY_FILES = ("boot.py", "main.py")
+
+
+def ensure_device_libs() -> Path:
+    if not libs_are_current():
+        build_device_libs()
+    return DEVICE_LIB
+
+
+def build_image(out: Path) -> Path:
+    """Write a complete flash image tree (boot.py, main.py, benchcore/*.mpy, lib/) into out."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ENTRY_FILES:
+        shutil.copyfile(FIRMWARE / name, out / name)
+    package = FIRMWARE / "benchcore"
+    target_pkg = out / "benchcore"
+    if target_pkg.exists():
+        shutil.rmtree(target_pkg)
+    for source in sorted(package.rglob("*.py")):
+        compile_to_mpy(source, target_pkg / source.relative_to(package).with_suffix(".mpy"))
+    lib = out / "lib"
+    if lib.exists():
+        shutil.rmtree(lib)
+    shutil.copytree(ensure_device_libs(), lib, ignore=shutil.ignore_patterns(".pins"))
+    return out

@@ -1,0 +1,102 @@
+"""Start the bench: config, outbox, hotspot, portal and uplink, as asyncio tasks."""
+import asyncio
+import gc
+import json
+import time
+
+from benchcore import VERSION
+from benchcore.config import ConfigError, load_config
+from benchcore.outbox import Outbox
+
+def log(message):
+    print("[%d] %s" % (time.time(), message))
+
+
+# Some ports count from 2000, others from 1970; the protocol speaks unix seconds.
+_EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
+
+
+def trusted_time():
+    """Unix seconds, or None while the clock has not been set (a cold boot without NTP)."""
+    if time.gmtime()[0] < 2025:
+        return None
+    return int(time.time()) + _EPOCH_OFFSET
+
+
+class HeapWatch:
+    """The most live heap seen after a collection, so the simulator and telemetry can report it."""
+
+    def __init__(self):
+        self.peak = 0
+
+    def sample(self):
+        gc.collect()  # also keeps fragmentation down between requests, as on the ESP32
+        used = gc.mem_alloc()
+        if used > self.peak:
+            if used > self.peak + 512:
+                print("heap: peak=%d free=%d" % (used, gc.mem_free()))
+            self.peak = used
+
+    async def run(self):
+        while True:
+            self.sample()
+            await asyncio.sleep(2)
+
+
+def start_hotspot(cfg):
+    import network
+
+    ap = network.WLAN(network.AP_IF)
+    ap.active(True)
+    ap.config(essid=cfg["ssid"], authmode=0, max_clients=8)
+    uplink = cfg.get("uplink")
+    if uplink:
+        sta = network.WLAN(network.STA_IF)
+        sta.active(True)
+        sta.connect(uplink["ssid"], uplink.get("password", ""))
+    return ap
+
+
+async def _main(cfg):
+    from benchcore.portal import create_app
+    from benchcore.uplink import Uplink
+
+    outbox = Outbox(capacity=cfg["outbox"]["capacity"], max_bytes=cfg["outbox"]["max_bytes"], log=log)
+    log("bench %s (%s) firmware %s: %d proposal(s) waiting in the outbox"
+        % (cfg["bench_id"], cfg["municipality"], VERSION, len(outbox)))
+    start_hotspot(cfg)
+    heap = HeapWatch()
+    uplink = Uplink(cfg, outbox, log=log)
+    app = create_app(cfg["bench_id"], outbox, trusted_time, log=log)
+
+    @app.get("/status.json")
+    async def status(request):
+        heap.sample()
+        return json.dumps({
+            "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
+            "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
+            "heap_free": gc.mem_free(), "heap_peak": heap.peak,
+        }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+    @app.after_request
+    async def track_heap(request, response):
+        heap.sample()
+        return response
+
+    gc.collect()
+    asyncio.create_task(uplink.run())
+    asyncio.create_task(heap.run())
+    log("portal listening on %s:%d" % (cfg["portal"]["host"], cfg["portal"]["port"]))
+    await app.start_server(host=cfg["portal"]["host"], port=cfg["portal"]["port"])
+
+
+def run(config_path="config.json"):
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as exc:
+        log("config error: %s" % exc)
+        raise SystemExit(78)  # EX_CONFIG: the simulator and `bench doctor` show this line
+    try:
+        asyncio.run(_main(cfg))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,196 @@
+"""Proposals waiting for the hub, kept on flash until the hub's ack names them.
+
+The file is an append-only log of records:
+    magic (1) | kind (1) | length (2, big-endian) | crc32 (4) | proposal id (16) | payload
+kind P holds a proposal's message, kind A marks a proposal as acknowledged (no payload).
+The crc covers kind, length, id and payload, so a torn or corrupted record is detected
+and skipped; the records after it still count. Each append is one write then a close, which
+littlefs makes durable before the citizen sees a receipt. When nothing is pending the log
+is deleted; when acked records take up space it is compacted one record at a time into a
+new file that replaces the old one by rename (atomic on littlefs).
+"""
+import os
+import struct
+from binascii import crc32
+
+from benchcore.compat import const, file_size
+
+_MAGIC = const(0xB7)
+_HEADER = const(8)
+ID_LEN = const(16)
+_KIND_PROPOSAL = const(0x50)  # "P"
+_KIND_ACK = const(0x41)  # "A"
+
+
+class OutboxFull(Exception):
+    pass
+
+
+class Outbox:
+    def __init__(self, path="outbox.log", capacity=200, max_bytes=128 * 1024, log=print):
+        self.path = path
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self._log = log
+        self._header = bytearray(_HEADER)
+        self._pending = []  # [proposal id (str), offset of its record], oldest first
+        self.corrupt_records = 0
+        self._size = 0
+        self._load()
+
+    # -- reading -------------------------------------------------------------
+    def _records(self, f):
+        """Yield (kind, id, offset, length) of every valid record, skipping damage."""
+        header = self._header
+        offset = 0
+        while True:
+            f.seek(offset)
+            if f.readinto(header) != _HEADER:
+                return
+            kind = header[1]
+            length = (header[2] << 8) | header[3]
+            if header[0] != _MAGIC or kind not in (_KIND_PROPOSAL, _KIND_ACK) or length < ID_LEN:
+                offset = self._resync(f, offset + 1)
+                if offset < 0:
+                    return
+                continue
+            body = f.read(length)
+            if len(body) != length or crc32(body, crc32(header[1:4])) != struct.unpack(">I", header[4:8])[0]:
+                self.corrupt_records += 1
+                offset = self._resync(f, offset + 1)
+                if offset < 0:
+                    return
+                continue
+            yield kind, body[:ID_LEN].decode(), offset, length
+            offset += _HEADER + length
+
+    def _resync(self, f, offset):
+        # A damaged record: look for the next magic byte and try again from there.
+        f.seek(offset)
+        while True:
+            chunk = f.read(64)
+            if not chunk:
+                return -1
+            i = chunk.find(bytes((_MAGIC,)))
+            if i >= 0:
+                return offset + i
+            offset += len(chunk)
+
+    def _load(self):
+        self._pending = []
+        size = file_size(self.path)
+        if size < 0:
+            self._size = 0
+            return
+        end = 0
+        with open(self.path, "rb") as f:
+            for kind, pid, offset, length in self._records(f):
+                if kind == _KIND_PROPOSAL:
+                    self._pending.append([pid, offset])
+                else:
+                    self._forget(pid)
+                end = offset + _HEADER + length
+        self._size = size
+        if end != size or self.corrupt_records:
+            self._log("outbox: %d damaged record(s), %d stray byte(s) at the end; compacting"
+                      % (self.corrupt_records, size - end))
+            self._compact()
+
+    def _forget(self, pid):
+        for i in range(len(self._pending)):
+            if self._pending[i][0] == pid:
+                del self._pending[i]
+                return True
+        return False
+
+    def pending_ids(self):
+        return [entry[0] for entry in self._pending]
+
+    def __len__(self):
+        return len(self._pending)
+
+    def read(self, pid):
+        """The stored message of a pending proposal, as bytes (None if not pending)."""
+        for entry in self._pending:
+            if entry[0] == pid:
+                with open(self.path, "rb") as f:
+                    f.seek(entry[1])
+                    f.readinto(self._header)
+                    length = (self._header[2] << 8) | self._header[3]
+                    return f.read(length)[ID_LEN:]
+        return None
+
+    # -- writing -------------------------------------------------------------
+    def _record(self, kind, pid, payload=b""):
+        body = pid.encode() + payload
+        head = bytearray(_HEADER)
+        head[0] = _MAGIC
+        head[1] = kind
+        head[2] = len(body) >> 8
+        head[3] = len(body) & 0xFF
+        struct.pack_into(">I", head, 4, crc32(body, crc32(head[1:4])))
+        return head, body
+
+    def _append(self, kind, pid, payload=b""):
+        head, body = self._record(kind, pid, payload)
+        offset = self._size
+        with open(self.path, "ab") as f:
+            f.write(head + body)
+        # close() above is what makes littlefs commit the write
+        self._size = offset + len(head) + len(body)
+        return offset
+
+    def add(self, pid, payload):
+        """Store a proposal durably; raises OutboxFull when the bench cannot take more."""
+        if len(pid) != ID_LEN:
+            raise ValueError("proposal id must be %d characters" % ID_LEN)
+        needed = _HEADER + ID_LEN + len(payload)
+        if needed > 0xFFFF:
+            raise ValueError("proposal too large")
+        if len(self._pending) >= self.capacity:
+            raise OutboxFull()
+        if self._size + needed > self.max_bytes:
+            self._compact()
+            if self._size + needed > self.max_bytes:
+                raise OutboxFull()
+        self._pending.append([pid, self._append(_KIND_PROPOSAL, pid, payload)])
+
+    def acknowledge(self, pid):
+        """The hub has committed pid: drop it. Returns False for ids not pending."""
+        if not self._forget(pid):
+            return False
+        if not self._pending:
+            self._remove_log()
+        else:
+            self._append(_KIND_ACK, pid)
+        return True
+
+    def _remove_log(self):
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
+        self._size = 0
+
+    def _compact(self):
+        # Copy the pending records one by one into a new file: never two copies in RAM.
+        if not self._pending:
+            self._remove_log()
+            self.corrupt_records = 0
+            return
+        tmp = self.path + ".tmp"
+        moved = []
+        with open(self.path, "rb") as src, open(tmp, "wb") as dst:
+            out = 0
+            for pid, offset in self._pending:
+                src.seek(offset)
+                src.readinto(self._header)
+                length = (self._header[2] << 8) | self._header[3]
+                dst.write(self._header)
+                dst.write(src.read(length))
+                moved.append([pid, out])
+                out += _HEADER + length
+        os.rename(tmp, self.path)
+        self._pending = moved
+        self._size = out
+        self.corrupt_records = 0

@@ -1,0 +1,76 @@
+"""Messages between bench and hub (see docs/protocol.md): topics, ids, encodings."""
+import json
+import os
+from binascii import hexlify
+
+PROTOCOL_VERSION = 1
+TOPIC_ROOT = "link/v1/b/"
+# Crockford's base32: no I, L, O, U, so a receipt read aloud or typed on a phone stays unambiguous.
+_RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def topic(bench_id, leaf):
+    return TOPIC_ROOT + bench_id + "/" + leaf
+
+
+def new_proposal_id():
+    return hexlify(os.urandom(8)).decode()
+
+
+def receipt_code(proposal_id):
+    """Eight characters shown to the citizen, e.g. 'K7QM-2XF9', derived from the id."""
+    bits = int(proposal_id[:10], 16)  # 40 bits = 8 symbols of 5 bits
+    out = ""
+    for _ in range(8):
+        out = _RECEIPT_ALPHABET[bits & 31] + out
+        bits >>= 5
+    return out[:4] + "-" + out[4:]
+
+
+def _dump(value):
+    # MicroPython's json keeps non-ASCII as UTF-8; CPython must be told to do the same.
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        return json.dumps(value)
+
+
+def encode(pairs):
+    """JSON object with keys in the given order: both sides produce the same bytes."""
+    parts = []
+    for key, value in pairs:
+        parts.append(_dump(key) + ":" + _dump(value))
+    return ("{" + ",".join(parts) + "}").encode()
+
+
+def encode_proposal(bench_id, proposal_id, fields, created, uptime_s):
+    return encode((
+        ("v", PROTOCOL_VERSION),
+        ("id", proposal_id),
+        ("bench", bench_id),
+        ("receipt", receipt_code(proposal_id)),
+        ("title", fields["title"]),
+        ("body", fields["body"]),
+        ("category", fields["category"]),
+        ("lang", fields.get("lang", "bs")),
+        ("name", fields.get("name", "")),
+        ("contact", fields.get("contact", "")),
+        ("consent", bool(fields.get("consent"))),
+        ("created", created),
+        ("uptime", uptime_s),
+    ))
+
+
+def decode_ack(payload):
+    """The ids in an ack message; raises ValueError on anything malformed."""
+    try:
+        msg = json.loads(payload)
+    except (ValueError, UnicodeError):
+        raise ValueError("ack is not JSON")
+    if not isinstance(msg, dict) or not isinstance(msg.get("ids"), list):
+        raise ValueError("ack has no list 'ids'")
+    ids = msg["ids"]
+    for pid in ids:
+        if not isinstance(pid, str) or len(pid) != 16:
+            raise ValueError("ack names an invalid id")
+    return ids

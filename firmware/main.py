@@ -1,0 +1,4 @@
+# Runs after boot.py: start the bench.
+from benchcore.app import run
+
+run()

@@ -1,0 +1,1 @@
+"""The central hub: MQTT ingest, CSO review, public portal, fleet dashboard."""

@@ -1,0 +1,23 @@
+from django.contrib.staticfiles.management.commands.collectstatic import Command as CollectStatic
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the hub's web app with waitress (a production WSGI server)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, **opts):
+        import waitress
+
+        from hub_server.wsgi import application
+
+        call_command(CollectStatic(), interactive=False, verbosity=0)
+        self.stdout.write(f"hub: serving on http://{opts['host']}:{opts['port']}/", ending="\n")
+        self.stdout.flush()
+        waitress.serve(application, host=opts["host"], port=opts["port"], threads=opts["threads"],
+                       ident="hub", clear_untrusted_proxy_headers=True)

@@ -1,0 +1,86 @@
+"""Writes that change proposals. The ingest worker and the web both go through here."""
+import json
+import logging
+import string
+from datetime import datetime, timezone
+
+from django.db import transaction
+
+from hub_server.fleet.models import Bench
+from hub_server.proposals.models import Proposal
+
+log = logging.getLogger("hub.proposals")
+_HEX = set(string.hexdigits.lower())
+_TEXT_LIMITS = {"title": 120, "body": 2000, "name": 80, "contact": 120, "lang": 10}
+
+
+class ProposalRejected(ValueError):
+    """A message that will never be stored; reason says why, for the log and the counters."""
+
+
+def _text(msg, key, required):
+    value = msg.get(key, "")
+    if not isinstance(value, str):
+        raise ProposalRejected(f"field {key!r} is not text")
+    if required and not value.strip():
+        raise ProposalRejected(f"field {key!r} is empty")
+    if len(value) > _TEXT_LIMITS[key]:
+        raise ProposalRejected(f"field {key!r} is longer than {_TEXT_LIMITS[key]} characters")
+    return value
+
+
+def parse_proposal_message(*, bench_id: str, payload: bytes) -> dict:
+    try:
+        msg = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ProposalRejected("payload is not UTF-8 JSON")
+    if not isinstance(msg, dict):
+        raise ProposalRejected("payload is not a JSON object")
+    if msg.get("v") != 1:
+        raise ProposalRejected(f"unsupported protocol version {msg.get('v')!r}")
+    pid = msg.get("id")
+    if not isinstance(pid, str) or len(pid) != 16 or not set(pid) <= _HEX:
+        raise ProposalRejected("id is not 16 lowercase hex digits")
+    if msg.get("bench") != bench_id:
+        raise ProposalRejected("bench in payload does not match the topic")
+    category = msg.get("category")
+    if category not in Proposal.Category.values:
+        raise ProposalRejected(f"unknown category {category!r}")
+    created = msg.get("created")
+    if created is not None and (not isinstance(created, int) or isinstance(created, bool) or created < 0):
+        raise ProposalRejected("created is not unix seconds")
+    consent = msg.get("consent") is True
+    receipt = msg.get("receipt")
+    if not isinstance(receipt, str) or len(receipt) != 9:
+        raise ProposalRejected("receipt is malformed")
+    return {
+        "id": pid,
+        "receipt": receipt,
+        "title": _text(msg, "title", True),
+        "body": _text(msg, "body", True),
+        "category": category,
+        "lang": _text(msg, "lang", False) or "bs",
+        # Without consent the bench sends none; if one ever arrives, it is not kept.
+        "name": _text(msg, "name", False) if consent else "",
+        "contact": _text(msg, "contact", False) if consent else "",
+        "consent": consent,
+        "created": datetime.fromtimestamp(created, tz=timezone.utc) if created is not None else None,
+    }
+
+
+def proposal_receive(*, bench_id: str, payload: bytes) -> tuple[Proposal, bool]:
+    """Store a bench's proposal once; returns (proposal, created). Commits before returning."""
+    fields = parse_proposal_message(bench_id=bench_id, payload=payload)
+    with transaction.atomic():
+        bench = Bench.objects.filter(pk=bench_id).first()
+        if bench is None:
+            raise ProposalRejected(f"unknown bench {bench_id!r}")
+        pid = fields.pop("id")
+        proposal, created = Proposal.objects.get_or_create(id=pid, defaults={"bench": bench, **fields})
+        if not created and proposal.bench_id != bench_id:
+            raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+    return proposal, created
+
+
+def bench_set_online(*, bench_id: str, online: bool) -> None:
+    Bench.objects.filter(pk=bench_id).update(online=online, last_seen=datetime.now(timezone.utc))

