@@ -14,8 +14,10 @@ Calibration (datasheet section 8.5.1, equations 1-4):
     example rounds 61.035 uA up to 100 uA);  Cal = trunc(0.04096 / (Current_LSB * R_shunt));
     Power_LSB = 20 * Current_LSB.
 Overflow: when the OVF bit is set or the shunt register sits at the PGA's full scale, read()
-raises the PGA one step (40 -> 80 -> 160 -> 320 mV) and reports FAULT_RANGE for that sample; at
-320 mV it reports FAULT_OVERFLOW until the current falls back into range.
+raises the PGA one step (40 -> 80 -> 160 -> 320 mV), widens Current_LSB so the current register
+covers the new full scale, and reports FAULT_RANGE for that sample; at 320 mV it reports
+FAULT_OVERFLOW until the current falls back into range.  After 60 quiet samples below half the
+narrower range the gain and calibration step back.
 """
 
 try:
@@ -93,6 +95,8 @@ class INA219:
                  adc=ADC_12BIT_32):
         self._i2c = i2c
         self.addr = addr
+        self._shunt = shunt_ohm
+        self._max_a = max_current_a
         self.cal, self.current_lsb_ua, self.power_lsb_uw = calibration(shunt_ohm, max_current_a)
         self.gain_nominal = gain_for(shunt_ohm, max_current_a)
         self.gain = self.gain_nominal
@@ -150,8 +154,15 @@ class INA219:
         self.configured = False
 
     def _set_gain(self, g):
+        # a wider PGA is useless if the current register overflows first: widen the
+        # Current_LSB to the new full scale (and back to the nominal one when relaxing)
         self.gain = g
+        max_a = self._max_a
+        if g > self.gain_nominal:
+            max_a = _PGA_FS[g] * 1e-5 / self._shunt
+        self.cal, self.current_lsb_ua, self.power_lsb_uw = calibration(self._shunt, max_a)
         self._write(_REG_CONFIG, self.config_word())
+        self._write(_REG_CAL, self.cal)
         self._warm = False  # writing CONFIG restarts the conversion
 
     # -- sampling ---------------------------------------------------------------------------
