@@ -189,7 +189,7 @@ def run_bench(site_key, month, days, policy="firmware", profile=None, power_cfg=
         if tr is not None and (t - start) % 900 == 0:
             tr["t"].append((t - start) / 86400.0)
             tr["soc_true"].append(plant.batt.soc)
-            tr["soc_est"].append(mon.est.soc if mon else float("nan"))
+            tr["soc_est"].append(mon.est.soc if mon and mon.started else float("nan"))
             tr["solar_w"].append(g * pan["peak_w"] / 1000.0)
             tr["mode"].append(-1 if not plant.load_on else (act.mode if act else 0))
             tr["ap"].append(1 if ap_on else 0)
