@@ -26,6 +26,12 @@ def build_image(out: Path) -> Path:
         shutil.rmtree(target_pkg)
     for source in sorted(package.rglob("*.py")):
         compile_to_mpy(source, target_pkg / source.relative_to(package).with_suffix(".mpy"))
+    # The captive portal's static pages, rendered per language and gzipped (edge_agent/portal_pages.py).
+    from edge_agent.portal_pages import build_www
+
+    if (out / "www").exists():
+        shutil.rmtree(out / "www")
+    build_www(out)
     lib = out / "lib"
     if lib.exists():
         shutil.rmtree(lib)

@@ -31,6 +31,14 @@ def micropython_binary() -> str:
     return str(candidate) if candidate.exists() else (shutil.which("micropython") or "micropython")
 
 
+def free_udp_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, mqtt_user=None,
                  mqtt_password=None, **extra):
     cfg = {
@@ -40,6 +48,8 @@ def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, 
         "mqtt": {"host": broker_host, "port": broker_port, "user": mqtt_user, "password": mqtt_password,
                  "keepalive": 30},
         "portal": {"host": "127.0.0.1", "port": portal_port},
+        # The captive DNS: port 53 on the bench, a free loopback UDP port here.
+        "dns": {"host": "127.0.0.1", "port": free_udp_port()},
     }
     cfg.update(extra)
     return cfg

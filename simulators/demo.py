@@ -42,7 +42,7 @@ def main() -> int:
             "broker": f"127.0.0.1:{stack.broker_port}",
             "database": stack.database_url,
             "reviewer": reviewer,
-            "benches": {bid: {"portal": b.portal_url + "/", "dns": None} for bid, b in stack.benches.items()},
+            "benches": {bid: {"portal": b.portal_url + "/", "dns": "%s:%d" % (b.config["dns"]["host"], b.config["dns"]["port"])} for bid, b in stack.benches.items()},
         }
         (DEMO_DIR / "endpoints.json").write_text(json.dumps(endpoints, indent=2, ensure_ascii=False))
         print(f"\nHub (reviewers):   {hub_url}   login: {reviewer['username']} / {reviewer['password']}")

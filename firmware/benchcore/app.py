@@ -46,9 +46,9 @@ class HeapWatch:
 def start_hotspot(cfg):
     import network
 
-    ap = network.WLAN(network.AP_IF)
-    ap.active(True)
-    ap.config(essid=cfg["ssid"], authmode=0, max_clients=8)
+    from benchcore.hotspot import Hotspot
+
+    ap = Hotspot(cfg, log=log).start()
     uplink = cfg.get("uplink")
     if uplink:
         sta = network.WLAN(network.STA_IF)
@@ -57,17 +57,39 @@ def start_hotspot(cfg):
     return ap
 
 
-async def _main(cfg):
+def _captive_portal(cfg, hotspot, outbox, uplink):
+    """The portal with the captive probes, and the captive DNS task: every name leads here."""
+    from benchcore.dns import CaptiveDNS
     from benchcore.portal import create_app
+    from benchcore.probes import Probes
+
+    ip = hotspot.address()
+    port = cfg["portal"]["port"]
+    base = ip if port == 80 else "%s:%d" % (ip, port)
+    own = (base, ip) + tuple(cfg.get("hotspot", {}).get("names", ()))
+    probes = Probes("http://%s/" % base, own, cfg["portal"].get("release_s", 600))
+
+    def status_info():
+        return {"ideas": uplink.acked + len(outbox), "waiting": len(outbox), "online": uplink.connected}
+
+    app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
+                     portal_cfg=cfg["portal"])
+    dns = cfg.get("dns", {})
+    app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log)
+    asyncio.create_task(app.dns.run())
+    return app
+
+
+async def _main(cfg):
     from benchcore.uplink import Uplink
 
     outbox = Outbox(capacity=cfg["outbox"]["capacity"], max_bytes=cfg["outbox"]["max_bytes"], log=log)
     log("bench %s (%s) firmware %s: %d proposal(s) waiting in the outbox"
         % (cfg["bench_id"], cfg["municipality"], VERSION, len(outbox)))
-    start_hotspot(cfg)
+    hotspot = start_hotspot(cfg)
     heap = HeapWatch()
     uplink = Uplink(cfg, outbox, log=log)
-    app = create_app(cfg["bench_id"], outbox, trusted_time, log=log)
+    app = _captive_portal(cfg, hotspot, outbox, uplink)
 
     @app.get("/status.json")
     async def status(request):

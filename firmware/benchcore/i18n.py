@@ -2,14 +2,23 @@
 page in it is served, so the heap holds one language's strings, not all of them."""
 import sys
 
-LANGUAGES = ("bs", "en")
+# BCP 47 tags, as they go into <html lang>. Serbian in both scripts: Cyrillic is what CLDR means
+# by a bare "sr", Latin is asked for with sr-Latn; both are ijekavian, as spoken in the country.
+LANGUAGES = ("bs", "hr", "sr-Latn", "sr-Cyrl", "en")
 DEFAULT_LANG = "bs"
+# The switcher names every language in itself, so a citizen finds their own whatever page is shown.
+NATIVE_NAMES = (("bs", "Bosanski"), ("hr", "Hrvatski"), ("sr-Latn", "Srpski"), ("sr-Cyrl", "Српски"),
+                ("en", "English"))
 _loaded = [None]
+
+
+def module_name(lang):
+    return "benchcore.lang_" + lang.replace("-", "_").lower()
 
 
 def strings(lang):
     """The string table of lang (one of LANGUAGES); the previous table is released."""
-    name = "benchcore.lang_" + lang
+    name = module_name(lang)
     if _loaded[0] != name:
         if _loaded[0] is not None:
             sys.modules.pop(_loaded[0], None)
@@ -21,11 +30,35 @@ def strings(lang):
     return __import__(name, None, None, ("S",)).S
 
 
+def _match(tag):
+    """The portal language for one Accept-Language tag, or None."""
+    tag = tag.lower()
+    if tag in ("bs", "hr", "en") or tag[:3] in ("bs-", "hr-", "en-"):
+        return tag[:2]
+    if tag == "sr" or tag.startswith("sr-"):
+        return "sr-Latn" if "latn" in tag else "sr-Cyrl"
+    if tag in ("sh", "cnr") or tag.startswith("sh-") or tag.startswith("cnr-"):
+        return "sr-Latn"  # Serbo-Croatian and Montenegrin readers get Latin Serbian
+    return None
+
+
 def pick_language(query_lang, accept_language):
+    """query_lang (the switcher's ?lang= or the form's field) wins; then Accept-Language by q."""
     if query_lang in LANGUAGES:
         return query_lang
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANG
+    best = None
+    best_q = 0.0
+    for part in (accept_language or "")[:256].split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:7])
+            except ValueError:
+                q = 0.0
+        if q > best_q:
+            lang = _match(tag.strip())
+            if lang:
+                best, best_q = lang, q
+    return best or DEFAULT_LANG
