@@ -1,14 +1,25 @@
-"""Hub settings, read from the environment (DATABASE_URL, HUB_SECRET_KEY, HUB_DEBUG, MQTT_*)."""
+"""Hub settings, read from the environment (DATABASE_URL, HUB_SECRET_KEY, HUB_DEBUG, MQTT_*).
+
+HUB_ENV=production switches on everything `hub check --deploy` asks for (HTTPS only, HSTS, secure
+cookies, a secret key that must come from the environment); see docs/hub.md.
+"""
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BASE_DIR.parent
 
-DEBUG = os.environ.get("HUB_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("HUB_SECRET_KEY") or "insecure-development-key-set-HUB_SECRET_KEY-in-production"
+PRODUCTION = os.environ.get("HUB_ENV", "development") == "production"
+DEBUG = os.environ.get("HUB_DEBUG", "0") == "1" and not PRODUCTION
+SECRET_KEY = os.environ.get("HUB_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("HUB_ENV=production needs HUB_SECRET_KEY (50+ random characters)")
+    SECRET_KEY = "insecure-development-key-set-HUB_SECRET_KEY-in-production"
 ALLOWED_HOSTS = [h for h in os.environ.get("HUB_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -18,18 +29,32 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "ninja",
     "hub_server.fleet",
+    "hub_server.membership",
     "hub_server.proposals",
+    "hub_server.fleet_health",
+    "hub_server.portal",
+    "hub_server.api",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+AUTHENTICATION_BACKENDS = [
+    "hub_server.membership.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 ROOT_URLCONF = "hub_server.urls"
 TEMPLATES = [{
@@ -40,6 +65,8 @@ TEMPLATES = [{
         "django.template.context_processors.request",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "django.template.context_processors.i18n",
+        "hub_server.portal.context.portal",
     ]},
 }]
 WSGI_APPLICATION = "hub_server.wsgi.application"
@@ -56,6 +83,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "bs"
+# Public portal languages; "sr" is Serbian in Cyrillic (Django's convention), "sr-latn" in Latin.
+LANGUAGES = [("bs", "Bosanski"), ("hr", "Hrvatski"), ("sr-latn", "Srpski (latinica)"), ("sr", "Српски (ћирилица)"),
+             ("en", "English")]
 TIME_ZONE = "Europe/Sarajevo"
 USE_I18N = True
 USE_TZ = True
@@ -63,11 +93,64 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("HUB_STATIC_ROOT", PROJECT_ROOT / "build" / "hub" / "static"))
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "proposal-list"
+LOGIN_REDIRECT_URL = "review-home"
 LOGOUT_REDIRECT_URL = "login"
 
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production serves hashed, compressed files through whitenoise (`hub serve` runs collectstatic first).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = os.environ.get("HUB_SECURE_COOKIES", "0") == "1"
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = PRODUCTION or os.environ.get("HUB_SECURE_COOKIES", "0") == "1"
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HUB_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = os.environ.get("HUB_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("HUB_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if os.environ.get("HUB_BEHIND_PROXY", "0") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy: nothing inline, nothing from elsewhere (the charting library is ours).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF], "script-src": [SELF], "style-src": [SELF], "img-src": [SELF, "data:"],
+    "connect-src": [SELF], "font-src": [SELF], "object-src": [NONE], "base-uri": [NONE],
+    "frame-ancestors": [NONE], "form-action": [SELF],
+}}
+
+# Login throttling (django-axes): 5 failures per username and address lock out for 30 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("HUB_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Email: the console in development; HUB_EMAIL_HOST switches to SMTP.
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if os.environ.get("HUB_EMAIL_HOST")
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("HUB_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HUB_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("HUB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HUB_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("HUB_EMAIL_TLS", "1") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("HUB_EMAIL_FROM", "LINK hub <hub@localhost>")
+HUB_PUBLIC_URL = os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
+HUB_STAFF_EMAILS = [e for e in os.environ.get("HUB_STAFF_EMAILS", "").split(",") if e]
+
+# Fleet alerts (fleet_health/services.py).
+HUB_ALERT_OFFLINE_MINUTES = int(os.environ.get("HUB_ALERT_OFFLINE_MINUTES", "30"))
+HUB_ALERT_LOW_SOC = float(os.environ.get("HUB_ALERT_LOW_SOC", "20"))
+HUB_ALERT_OUTBOX_RISES = int(os.environ.get("HUB_ALERT_OUTBOX_RISES", "3"))
+
+# Open data licence, stated in every export.
+HUB_OPEN_DATA_LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 
 MQTT = {
     "host": os.environ.get("MQTT_HOST", "127.0.0.1"),

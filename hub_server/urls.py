@@ -1,12 +1,52 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from hub_server.proposals import views as proposal_views
+from hub_server.api.api import api
+from hub_server.fleet_health import views as fleet_views
+from hub_server.membership import views as membership_views
+from hub_server.portal import views as portal_views
+from hub_server.proposals import views as review_views
+
+review = [
+    path("", review_views.review_queue, name="review-home"),
+    path("p/<str:proposal_id>/", review_views.proposal_detail, name="review-detail"),
+    path("p/<str:proposal_id>/<str:decision>/", review_views.proposal_decide, name="review-decide"),
+    path("actions/", review_views.action_list, name="review-actions"),
+    path("actions/<int:action_id>/", review_views.action_detail, name="review-action"),
+    path("audit/", review_views.audit_log, name="review-audit"),
+    path("organisations/", membership_views.organisations, name="organisations"),
+    path("organisations/<int:organisation_id>/<str:decision>/", membership_views.organisation_decide,
+         name="organisation-decide"),
+]
+public = [
+    path("", portal_views.home, name="portal-home"),
+    path("ideas/<str:proposal_id>/", portal_views.idea, name="portal-idea"),
+    path("actions/<int:action_id>/", portal_views.action, name="portal-action"),
+    path("receipt/", portal_views.receipt, name="portal-receipt"),
+    path("receipt/<str:code>/", portal_views.receipt, name="portal-receipt-code"),
+    path("benches/", portal_views.benches, name="portal-benches"),
+    path("apply/", membership_views.apply, name="portal-apply"),
+    path("open-data/", portal_views.open_data_index, name="portal-open-data"),
+    path("open-data/<str:dataset>.<str:fmt>", portal_views.export, name="portal-export"),
+]
+fleet = [
+    path("", fleet_views.dashboard, name="fleet-dashboard"),
+    path("<slug:bench_id>/", fleet_views.bench_detail, name="fleet-bench"),
+    path("<slug:bench_id>/series.json", fleet_views.bench_series, name="fleet-series"),
+]
 
 urlpatterns = [
-    path("", proposal_views.proposal_list, name="proposal-list"),
+    path("", review_views.review_queue, name="proposal-list"),
+    path("review/", include(review)),
+    path("public/", include(public)),
+    path("fleet/", include(fleet)),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        success_url="/accounts/reset/done/"), name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from hub_server.fleet.models import Bench
@@ -21,6 +22,13 @@ class Proposal(models.Model):
         INFRASTRUCTURE = "infrastructure", "Infrastructure"
         OTHER = "other", "Other"
 
+    class DeclineReason(models.TextChoices):
+        NOT_MUNICIPAL = "not_municipal", "Not a matter for the municipality"
+        UNCLEAR = "unclear", "Too unclear to act on"
+        ALREADY_DONE = "already_done", "Already done or planned"
+        ILLEGAL = "illegal", "Against the law or others' rights"
+        OFF_TOPIC = "off_topic", "Not a proposal"
+
     id = models.CharField(primary_key=True, max_length=16)
     bench = models.ForeignKey(Bench, on_delete=models.PROTECT, related_name="proposals")
     receipt = models.CharField(max_length=9, db_index=True)
@@ -36,9 +44,110 @@ class Proposal(models.Model):
     created = models.DateTimeField(null=True, blank=True, help_text="When the citizen submitted it (bench clock)")
     received = models.DateTimeField(auto_now_add=True)
 
+    # Review (all defaults, so the ingest keeps creating rows with only the fields above).
+    public_title = models.CharField(max_length=120, blank=True, help_text="Redacted title; empty: the title as sent")
+    public_body = models.TextField(max_length=2000, blank=True, help_text="Redacted text; empty: the text as sent")
+    tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated")
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="duplicates")
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_note = models.CharField(max_length=500, blank=True)
+    status_changed = models.DateTimeField(null=True, blank=True)
+    reviewers_notified = models.BooleanField(default=False)
+
     class Meta:
         ordering = ["-received"]
-        indexes = [models.Index(fields=["bench", "-received"])]
+        indexes = [models.Index(fields=["bench", "-received"]),
+                   models.Index(fields=["status", "-received"]),
+                   models.Index(fields=["reviewers_notified", "received"])]
+        permissions = [("review_proposal", "Can validate, decline and edit proposals"),
+                       ("view_original_text", "Can see the unredacted text and the contact")]
 
     def __str__(self):
         return f"{self.receipt} {self.title}"
+
+    @property
+    def shown_title(self) -> str:
+        return self.public_title or self.title
+
+    @property
+    def shown_body(self) -> str:
+        return self.public_body or self.body
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (x.strip() for x in self.tags.split(",")) if t]
+
+
+class Action(models.Model):
+    """What the municipality does about one or more validated ideas."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        NOT_POSSIBLE = "not_possible", "Not possible"
+
+    title = models.CharField(max_length=120)
+    municipality = models.ForeignKey("membership.Municipality", on_delete=models.PROTECT, related_name="actions")
+    proposals = models.ManyToManyField(Proposal, related_name="actions")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    public_answer = models.TextField(max_length=2000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated"]
+        indexes = [models.Index(fields=["municipality", "-updated"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ActionUpdate(models.Model):
+    """A dated step of an action, shown in public."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=12, choices=Action.Status.choices)
+    note = models.TextField(max_length=2000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action_id} {self.status} {self.at:%Y-%m-%d}"
+
+
+class AuditEntry(models.Model):
+    """Every review decision: who, when, what it was before and after."""
+
+    class Verb(models.TextChoices):
+        VALIDATE = "validate", "Validated"
+        DECLINE = "decline", "Declined"
+        DUPLICATE = "duplicate", "Marked as duplicate"
+        EDIT = "edit", "Edited category or tags"
+        REDACT = "redact", "Redacted personal data"
+        HIDE = "hide", "Hidden as abusive"
+        ACTION_CREATE = "action_create", "Created an action"
+        ACTION_UPDATE = "action_update", "Updated an action"
+        ORG_APPROVE = "org_approve", "Approved an organisation"
+        ORG_DECLINE = "org_decline", "Declined an organisation"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    verb = models.CharField(max_length=16, choices=Verb.choices)
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    subject = models.CharField(max_length=200, blank=True, help_text="What else it was about (an organisation)")
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb}"

@@ -1,0 +1,192 @@
+"""REST API v1 (django-ninja): public reads of validated ideas, actions and benches; staff endpoints
+with a token (`Authorization: Bearer hub_...`, made by `hub api-token <username>`).
+OpenAPI schema at /api/v1/openapi.json."""
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from hub_server.fleet_health.selectors import dashboard_rows, public_bench_list
+from hub_server.membership.selectors import user_can_review, user_municipality_names
+from hub_server.membership.services import api_token_user
+from hub_server.proposals import review_services, selectors
+from hub_server.proposals.models import Proposal
+from hub_server.proposals.text import inert, inert_line
+
+api = NinjaAPI(title="LINK hub API", version="1", urls_namespace="api-v1", docs_url=None,
+               description="Public reads need no authentication; /staff/ endpoints need a staff token. "
+                           "Open data licence: CC BY 4.0.")
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = api_token_user(token=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class IdeaOut(Schema):
+    id: str
+    receipt: str
+    municipality: str
+    bench: str
+    category: str
+    tags: list[str]
+    title: str
+    body: str
+    received: date
+
+
+class ActionOut(Schema):
+    id: int
+    municipality: str
+    title: str
+    status: str
+    public_answer: str
+    updated: date
+    idea_ids: list[str]
+
+
+class BenchOut(Schema):
+    id: str
+    municipality: str
+    up: bool
+    soc: int | None
+
+
+class Page(Schema):
+    count: int
+    offset: int
+    limit: int
+
+
+class IdeaPage(Page):
+    items: list[IdeaOut]
+
+
+def _idea(p: Proposal) -> dict:
+    return {"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
+            "category": p.category, "tags": p.tag_list, "title": inert_line(p.shown_title, 120),
+            "body": inert(p.shown_body, 2000), "received": p.received.date()}
+
+
+def _action(a) -> dict:
+    return {"id": a.id, "municipality": a.municipality.name, "title": inert_line(a.title, 120), "status": a.status,
+            "public_answer": inert(a.public_answer, 2000), "updated": a.updated.date(),
+            "idea_ids": sorted(p.id for p in a.proposals.all())}
+
+
+@api.get("/ideas", response=IdeaPage, tags=["public"], summary="Validated ideas, newest first")
+def ideas(request, municipality: str = "", q: str = "", offset: int = 0, limit: int = 50):
+    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    qs = selectors.public_ideas(municipality=municipality, q=q)
+    return {"count": qs.count(), "offset": offset, "limit": limit,
+            "items": [_idea(p) for p in qs[offset:offset + limit]]}
+
+
+@api.get("/ideas/{proposal_id}", response=IdeaOut, tags=["public"])
+def idea(request, proposal_id: str):
+    p = selectors.public_ideas().filter(pk=proposal_id).first()
+    if p is None:
+        raise HttpError(404, "No such validated idea.")
+    return _idea(p)
+
+
+@api.get("/actions", response=list[ActionOut], tags=["public"])
+def actions(request, municipality: str = ""):
+    return [_action(a) for a in selectors.public_actions(municipality=municipality)[:500]]
+
+
+@api.get("/benches", response=list[BenchOut], tags=["public"])
+def benches(request):
+    return [{k: row[k] for k in ("id", "municipality", "up", "soc")} for row in public_bench_list()]
+
+
+class QueueItem(Schema):
+    id: str
+    receipt: str
+    municipality: str
+    bench: str
+    category: str
+    status: str
+    title: str
+    body: str
+    received: str
+
+
+class FleetRow(Schema):
+    id: str
+    municipality: str
+    up: bool
+    last_seen: str | None
+    soc: float | None
+    battery_v: float | None
+    solar_w: float | None
+    mode: str
+    outbox: int | None
+    firmware: str
+    alerts: list[str]
+
+
+@api.get("/staff/queue", response=list[QueueItem], auth=TokenAuth(), tags=["staff"],
+         summary="The review queue of the token owner's municipalities")
+def staff_queue(request, status: str = "new", municipality: str = "", limit: int = 50):
+    scope = user_municipality_names(user=request.user)
+    if scope == set() or not request.user.has_perm("proposals.review_proposal"):
+        raise HttpError(403, "This token's user reviews no municipality.")
+    if municipality:
+        if scope is not None and municipality not in scope:
+            raise HttpError(403, "You do not review proposals of this municipality.")
+        scope = {municipality}
+    qs = selectors.review_queue(municipalities=scope, status=status)[:max(1, min(limit, 200))]
+    return [{"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
+             "category": p.category, "status": p.status, "title": inert_line(p.shown_title, 120),
+             "body": inert(p.shown_body, 2000), "received": p.received.isoformat()} for p in qs]
+
+
+class Decision(Schema):
+    decision: str
+    reason: str = ""
+    note: str = ""
+
+
+@api.post("/staff/proposals/{proposal_id}/decision", response={200: QueueItem}, auth=TokenAuth(), tags=["staff"],
+          summary="validate | decline (with reason) | hide")
+def staff_decide(request, proposal_id: str, body: Decision):
+    p = get_object_or_404(Proposal.objects.select_related("bench"), pk=proposal_id)
+    if not user_can_review(user=request.user, municipality=p.bench.municipality):
+        raise HttpError(403, "You do not review proposals of this municipality.")
+    try:
+        if body.decision == "validate":
+            p = review_services.proposal_validate(proposal=p, by=request.user)
+        elif body.decision == "decline":
+            p = review_services.proposal_decline(proposal=p, by=request.user, reason=body.reason, note=body.note)
+        elif body.decision == "hide":
+            p = review_services.proposal_hide(proposal=p, by=request.user, note=body.note)
+        else:
+            raise HttpError(400, "decision must be validate, decline or hide")
+    except ValidationError as exc:
+        raise HttpError(400, " ".join(exc.messages))
+    return {"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
+            "category": p.category, "status": p.status, "title": inert_line(p.shown_title, 120),
+            "body": inert(p.shown_body, 2000), "received": p.received.isoformat()}
+
+
+@api.get("/staff/fleet", response=list[FleetRow], auth=TokenAuth(), tags=["staff"])
+def staff_fleet(request):
+    if not request.user.has_perm("fleet_health.view_fleet"):
+        raise HttpError(403, "This token's user cannot see the fleet.")
+    out = []
+    for row in dashboard_rows():
+        r = row["reading"]
+        out.append({"id": row["bench"].id, "municipality": row["bench"].municipality, "up": row["up"],
+                    "last_seen": row["last_seen"].isoformat() if row["last_seen"] else None,
+                    "soc": r.soc if r else None, "battery_v": r.battery_v if r else None,
+                    "solar_w": r.solar_w if r else None, "mode": r.mode if r else "",
+                    "outbox": r.outbox if r else None, "firmware": r.firmware if r else "",
+                    "alerts": [a.kind for a in row["alerts"]]})
+    return out

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FleetHealthConfig(AppConfig):
+    name = "hub_server.fleet_health"
+    verbose_name = "Fleet health"

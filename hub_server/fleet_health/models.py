@@ -1,0 +1,69 @@
+"""Bench telemetry, each bench's latest state, and alerts (opened once, cleared on recovery)."""
+from django.db import models
+
+from hub_server.fleet.models import Bench
+
+
+class TelemetryReading(models.Model):
+    """One `link/v1/b/<id>/telemetry` message as received; missing values stay null."""
+
+    bench = models.ForeignKey(Bench, on_delete=models.CASCADE, related_name="telemetry")
+    received = models.DateTimeField()
+    battery_v = models.FloatField(null=True)
+    battery_a = models.FloatField(null=True)
+    soc = models.FloatField(null=True, help_text="State of charge, percent")
+    solar_w = models.FloatField(null=True)
+    wh_in_today = models.FloatField(null=True)
+    wh_out_today = models.FloatField(null=True)
+    mode = models.CharField(max_length=20, blank=True)
+    clients = models.IntegerField(null=True)
+    outbox = models.IntegerField(null=True)
+    heap_free = models.IntegerField(null=True)
+    firmware = models.CharField(max_length=40, blank=True)
+    uptime = models.BigIntegerField(null=True)
+    faults = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-received"]
+        indexes = [models.Index(fields=["bench", "received"])]
+        permissions = [("view_fleet", "Can see the fleet dashboard")]
+
+    def __str__(self):
+        return f"{self.bench_id} {self.received:%Y-%m-%d %H:%M}"
+
+
+class BenchHealth(models.Model):
+    """The latest reading per bench, kept so the dashboard reads one row per bench."""
+
+    bench = models.OneToOneField(Bench, primary_key=True, on_delete=models.CASCADE, related_name="health")
+    reading = models.ForeignKey(TelemetryReading, on_delete=models.CASCADE, related_name="+")
+    outbox_rising_since = models.DateTimeField(null=True, blank=True,
+                                               help_text="First of the readings in which the outbox kept growing")
+    outbox_rises = models.IntegerField(default=0)
+
+    def __str__(self):
+        return str(self.bench_id)
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        OFFLINE = "offline", "Offline"
+        LOW_BATTERY = "low_battery", "Low battery"
+        SENSOR_FAULT = "sensor_fault", "Sensor fault"
+        OUTBOX_GROWING = "outbox_growing", "Outbox growing"
+
+    bench = models.ForeignKey(Bench, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    opened = models.DateTimeField()
+    cleared = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-opened"]
+        constraints = [models.UniqueConstraint(fields=["bench", "kind"], condition=models.Q(cleared__isnull=True),
+                                               name="one_open_alert_per_kind")]
+        indexes = [models.Index(fields=["cleared", "-opened"])]
+
+    def __str__(self):
+        return f"{self.bench_id} {self.kind}"

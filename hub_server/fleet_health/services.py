@@ -1,0 +1,110 @@
+"""Writes about fleet health: telemetry as it arrives, alerts opened once and cleared on recovery."""
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hub_server.fleet.models import Bench
+from hub_server.fleet_health import emails
+from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
+
+log = logging.getLogger("hub.fleet_health")
+_FLOATS = ("battery_v", "battery_a", "soc", "solar_w", "wh_in_today", "wh_out_today")
+_INTS = ("clients", "outbox", "heap_free", "uptime")
+_TEXTS = {"mode": 20, "firmware": 40}
+SOC_RECOVERY_MARGIN = 5.0  # hysteresis, so a battery near the threshold does not flap
+
+
+def _number(value, kind):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return kind(value)
+
+
+def _fields(data: dict) -> dict:
+    fields = {k: _number(data.get(k), float) for k in _FLOATS}
+    fields.update({k: _number(data.get(k), int) for k in _INTS})
+    fields.update({k: data[k][:n] if isinstance(data.get(k), str) else "" for k, n in _TEXTS.items()})
+    faults = data.get("faults")
+    fields["faults"] = [f[:40] for f in faults if isinstance(f, str)][:10] if isinstance(faults, list) else []
+    return fields
+
+
+def _open(*, bench_id: str, kind: str, detail: str, now: datetime) -> None:
+    alert, created = Alert.objects.get_or_create(bench_id=bench_id, kind=kind, cleared=None,
+                                                 defaults={"detail": detail[:200], "opened": now})
+    if created:
+        alert_id = alert.pk
+        transaction.on_commit(lambda: emails.send_alert(alert_id=alert_id))
+
+
+def _clear(*, bench_id: str, kind: str, now: datetime) -> None:
+    Alert.objects.filter(bench_id=bench_id, kind=kind, cleared=None).update(cleared=now)
+
+
+@transaction.atomic
+def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
+    """Store one verified telemetry message and open or clear the bench's alerts.
+
+    Unknown keys are ignored, missing or mistyped values stored as null; an unknown bench is logged
+    and ignored (the ingest has verified the signature, so that means the bench was removed).
+    """
+    if not Bench.objects.filter(pk=bench_id).exists():
+        log.warning("telemetry from unknown bench %s ignored", bench_id)
+        return
+    fields = _fields(data if isinstance(data, dict) else {})
+    reading = TelemetryReading.objects.create(bench_id=bench_id, received=received, **fields)
+    health = BenchHealth.objects.select_for_update().select_related("reading").filter(bench_id=bench_id).first()
+    previous_outbox = health.reading.outbox if health else None
+    if health is None:
+        health = BenchHealth(bench_id=bench_id, reading=reading)
+    elif health.reading.received > received:
+        return  # a late reading: stored for the charts, but not the bench's current state
+    health.reading = reading
+    outbox = fields["outbox"]
+    if outbox is not None and previous_outbox is not None and outbox > previous_outbox:
+        health.outbox_rises += 1
+        health.outbox_rising_since = health.outbox_rising_since or received
+    elif outbox is not None and (previous_outbox is None or outbox < previous_outbox or outbox == 0):
+        health.outbox_rises, health.outbox_rising_since = 0, None
+    health.save()
+
+    _clear(bench_id=bench_id, kind=Alert.Kind.OFFLINE, now=received)
+    soc = fields["soc"]
+    if soc is not None and soc < settings.HUB_ALERT_LOW_SOC:
+        _open(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, detail=f"SoC {soc:.0f} %", now=received)
+    elif soc is not None and soc >= settings.HUB_ALERT_LOW_SOC + SOC_RECOVERY_MARGIN:
+        _clear(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, now=received)
+    if fields["faults"]:
+        _open(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, detail=", ".join(fields["faults"]), now=received)
+    else:
+        _clear(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, now=received)
+    if health.outbox_rises >= settings.HUB_ALERT_OUTBOX_RISES:
+        _open(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING,
+              detail=f"outbox {outbox} and growing since {health.outbox_rising_since:%Y-%m-%d %H:%M}", now=received)
+    elif health.outbox_rises == 0:
+        _clear(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING, now=received)
+
+
+@transaction.atomic
+def fleet_check(*, now: datetime | None = None) -> int:
+    """Open an offline alert for every bench silent for longer than the threshold; returns how many opened.
+
+    Run periodically (`hub fleet-check --every 60`); a bench's next telemetry clears its alert.
+    """
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=settings.HUB_ALERT_OFFLINE_MINUTES)
+    already = set(Alert.objects.filter(kind=Alert.Kind.OFFLINE, cleared=None).values_list("bench_id", flat=True))
+    opened = 0
+    for bench_id, last_seen, reading_at in Bench.objects.values_list("id", "last_seen", "health__reading__received"):
+        seen = max([t for t in (last_seen, reading_at) if t is not None], default=None)
+        if bench_id in already or (seen is not None and seen >= limit):
+            continue
+        since = f"since {seen:%Y-%m-%d %H:%M}" if seen else "never seen"
+        _open(bench_id=bench_id, kind=Alert.Kind.OFFLINE, detail=f"offline {since}", now=now)
+        opened += 1
+    return opened

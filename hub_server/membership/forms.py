@@ -1,0 +1,20 @@
+from django import forms
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(max_length=160, label="Organisation name")
+    registration_number = forms.CharField(max_length=40, label="Registration number")
+    municipalities = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple,
+                                               label="Municipalities you will cover")
+    contact_name = forms.CharField(max_length=120, label="Contact person")
+    contact_email = forms.EmailField(label="Contact email")
+    principles_accepted = forms.BooleanField(
+        label="We accept the network's principles: openness and transparency, participation, partnership")
+
+    def __init__(self, *args, municipalities: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipalities"].choices = [(m, m) for m in municipalities]
+
+
+class DeclineOrganisationForm(forms.Form):
+    reason = forms.CharField(max_length=500)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "hub_server.portal"
+    verbose_name = "Public portal"

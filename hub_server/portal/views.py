@@ -1,0 +1,99 @@
+"""The public portal: no account, no personal data, no JavaScript needed."""
+import csv
+import json
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from hub_server.fleet_health.selectors import public_bench_list
+from hub_server.membership.selectors import municipality_choices
+from hub_server.portal import open_data
+from hub_server.proposals import selectors
+from hub_server.proposals.text import csv_safe
+
+PUBLIC_PAGE = 30
+
+
+@require_GET
+def home(request):
+    municipality = request.GET.get("m", "")[:80]
+    q = request.GET.get("q", "")[:100]
+    ideas = Paginator(selectors.public_ideas(municipality=municipality, q=q), PUBLIC_PAGE).get_page(
+        request.GET.get("page"))
+    return render(request, "portal/home.html", {
+        "ideas": ideas, "actions": selectors.public_actions(municipality=municipality)[:10],
+        "municipalities": municipality_choices(), "municipality": municipality, "q": q})
+
+
+@require_GET
+def idea(request, proposal_id):
+    p = selectors.public_idea(proposal_id=proposal_id)
+    if p is None:
+        raise Http404("No such public idea.")
+    return render(request, "portal/idea.html", {"p": p, "actions": p.actions.all() if p.status == "validated" else []})
+
+
+@require_GET
+def action(request, action_id):
+    a = selectors.public_action(action_id=action_id)
+    if a is None:
+        raise Http404("No such action.")
+    return render(request, "portal/action.html", {"a": a})
+
+
+@require_GET
+def receipt(request, code=""):
+    code = code or request.GET.get("code", "")
+    if request.GET.get("code"):
+        return redirect("portal-receipt-code", code=code.strip().upper()[:9])
+    found = selectors.public_by_receipt(receipt=code) if code else []
+    return render(request, "portal/receipt.html", {"code": code[:9], "found": found, "asked": bool(code)})
+
+
+@require_GET
+def benches(request):
+    return render(request, "portal/benches.html", {"benches": public_bench_list()})
+
+
+@require_GET
+def open_data_index(request):
+    return render(request, "portal/open_data.html", {})
+
+
+def _licence():
+    return {**settings.HUB_OPEN_DATA_LICENCE, "attribution": "LINK benches network",
+            "generated": timezone.now().isoformat(timespec="seconds")}
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+def export(request, dataset, fmt):
+    rows, fields = {"ideas": (open_data.idea_rows, open_data.IDEA_FIELDS),
+                    "actions": (open_data.action_rows, open_data.ACTION_FIELDS)}.get(dataset, (None, None))
+    if rows is None or fmt not in ("csv", "json"):
+        raise Http404("No such dataset.")
+    licence = _licence()
+    if fmt == "json":
+        body = json.dumps({"licence": licence, "dataset": dataset, "fields": fields, "rows": list(rows())},
+                          ensure_ascii=False, indent=1)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(fields)
+            for row in rows():
+                yield writer.writerow([csv_safe(",".join(map(str, v)) if isinstance(v, list) else str(v))
+                                       for v in (row[f] for f in fields)])
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="link-{dataset}.{fmt}"'
+    response["Link"] = f'<{licence["url"]}>; rel="license"'
+    return response

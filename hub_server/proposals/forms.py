@@ -1,0 +1,59 @@
+from django import forms
+
+from hub_server.proposals.models import Action, Proposal
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + Proposal.Status.choices,
+                               initial="new")
+    municipality = forms.CharField(required=False, max_length=80)
+    bench = forms.CharField(required=False, max_length=32)
+    category = forms.ChoiceField(required=False, choices=[("", "Any category")] + Proposal.Category.choices)
+    lang = forms.CharField(required=False, max_length=10, label="Language")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    page = forms.IntegerField(required=False, min_value=1, max_value=10000)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices)
+    note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                           label="Public note")
+
+
+class DuplicateForm(forms.Form):
+    original = forms.CharField(max_length=16, label="Original (id or receipt code)")
+
+
+class EditForm(forms.Form):
+    category = forms.ChoiceField(choices=Proposal.Category.choices)
+    tags = forms.CharField(required=False, max_length=200, help_text="Comma-separated")
+
+
+class RedactForm(forms.Form):
+    public_title = forms.CharField(max_length=120, label="Public title")
+    public_body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 5}), label="Public text")
+
+
+class HideForm(forms.Form):
+    note = forms.CharField(required=False, max_length=500, label="Internal note")
+
+
+class ActionCreateForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    municipality = forms.ChoiceField(choices=[])
+    proposals = forms.CharField(max_length=2000, label="Validated ideas (receipt codes or ids, comma-separated)")
+    public_answer = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, municipalities: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].choices = [(m, m) for m in municipalities]
+
+
+class ActionUpdateForm(forms.Form):
+    status = forms.ChoiceField(choices=Action.Status.choices)
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                           label="Dated update (public)")
+    public_answer = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                                    label="Public answer (leave as is to keep)")
