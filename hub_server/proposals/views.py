@@ -13,6 +13,7 @@ from hub_server.membership.selectors import (user_can_answer, user_can_review, u
                                              user_visible_municipalities)
 from hub_server.proposals import forms, review_services, selectors
 from hub_server.proposals.models import Action, Proposal
+from hub_server.proposals.text import inert, inert_line
 
 
 def _reviewable(request, proposal_id: str) -> Proposal:
@@ -60,8 +61,8 @@ def proposal_detail(request, proposal_id):
         "audit": selectors.proposal_audit(proposal=proposal),
         "decline_form": forms.DeclineForm(), "duplicate_form": forms.DuplicateForm(),
         "edit_form": forms.EditForm(initial={"category": proposal.category, "tags": proposal.tags}),
-        "redact_form": forms.RedactForm(initial={"public_title": proposal.shown_title,
-                                                 "public_body": proposal.shown_body}),
+        "redact_form": forms.RedactForm(initial={"public_title": inert_line(proposal.shown_title, 120),
+                                                 "public_body": inert(proposal.shown_body, 2000)}),
         "hide_form": forms.HideForm(),
     })
 

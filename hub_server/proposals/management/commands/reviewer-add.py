@@ -2,11 +2,15 @@ import json
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+
+from hub_server.membership import roles
 
 
 class Command(BaseCommand):
-    help = "Create a reviewer account (or reset its password); prints the login as JSON once."
+    help = ("Create a network administrator account (reviews every municipality, decides on CSO applications, "
+            "sees the fleet), or reset its password; prints the login as JSON once.")
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -18,4 +22,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.is_staff = True
         user.save()
+        user.groups.add(Group.objects.get(name=roles.ADMINISTRATORS))
         self.stdout.write(json.dumps({"username": user.username, "password": password}))
