@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hub_server.fleet.services import bench_register
+from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
+from hub_server.fleet_health.services import fleet_check, telemetry_record
+
+pytestmark = pytest.mark.django_db
+FULL = {"battery_v": 12.6, "battery_a": -0.4, "soc": 76, "solar_w": 18.5, "wh_in_today": 102.0,
+        "wh_out_today": 40.5, "mode": "normal", "clients": 3, "outbox": 0, "heap_free": 61000,
+        "firmware": "0.3.1", "uptime": 3600, "faults": []}
+
+
+@pytest.fixture
+def t0():
+    return timezone.now() - timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def staff_email(settings):
+    settings.HUB_STAFF_EMAILS = ["ops@example.org"]
+
+
+def test_a_full_reading_is_stored(benches, t0):
+    telemetry_record(bench_id="sa-1", data=FULL, received=t0)
+    r = TelemetryReading.objects.get()
+    assert (r.soc, r.battery_v, r.mode, r.outbox, r.firmware, r.faults) == (76.0, 12.6, "normal", 0, "0.3.1", [])
+    assert BenchHealth.objects.get(bench_id="sa-1").reading == r
+
+
+def test_unknown_missing_and_mistyped_values_are_tolerated(benches, t0):
+    telemetry_record(bench_id="sa-1", data={"soc": "full", "clients": True, "faults": "ina219", "x": 1,
+                                            "mode": "m" * 500, "battery_v": float("nan")}, received=t0)
+    r = TelemetryReading.objects.get()
+    assert (r.soc, r.clients, r.faults, r.battery_v, len(r.mode)) == (None, None, [], None, 20)
+    telemetry_record(bench_id="nope", data=FULL, received=t0)
+    assert TelemetryReading.objects.count() == 1
+
+
+def test_alerts_open_once_email_once_and_clear_on_recovery(benches, t0, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for minute in range(3):
+            telemetry_record(bench_id="sa-1", data={**FULL, "soc": 12, "faults": ["ina219_solar"]},
+                             received=t0 + timedelta(minutes=minute))
+    kinds = sorted(Alert.objects.filter(cleared=None).values_list("kind", flat=True))
+    assert kinds == ["low_battery", "sensor_fault"]
+    assert sorted(m.subject for m in mail.outbox) == ["LINK bench sa-1: low battery", "LINK bench sa-1: sensor fault"]
+    telemetry_record(bench_id="sa-1", data={**FULL, "soc": 22}, received=t0 + timedelta(minutes=5))
+    assert list(Alert.objects.filter(cleared=None).values_list("kind", flat=True)) == ["low_battery"]  # hysteresis
+    telemetry_record(bench_id="sa-1", data={**FULL, "soc": 30}, received=t0 + timedelta(minutes=6))
+    assert not Alert.objects.filter(cleared=None).exists()
+    assert len(mail.outbox) == 2
+
+
+def test_a_growing_outbox_raises_an_alert(benches, t0):
+    for i, depth in enumerate([0, 2, 4, 7, 9]):
+        telemetry_record(bench_id="sa-1", data={**FULL, "outbox": depth}, received=t0 + timedelta(minutes=i))
+    assert Alert.objects.get(cleared=None).kind == "outbox_growing"
+    telemetry_record(bench_id="sa-1", data={**FULL, "outbox": 0}, received=t0 + timedelta(minutes=9))
+    assert not Alert.objects.filter(cleared=None).exists()
+
+
+def test_silent_benches_go_offline_and_come_back(benches, t0, settings):
+    now = timezone.now()
+    telemetry_record(bench_id="sa-1", data=FULL, received=now - timedelta(minutes=5))
+    telemetry_record(bench_id="mo-1", data=FULL, received=now - timedelta(minutes=settings.HUB_ALERT_OFFLINE_MINUTES + 1))
+    assert fleet_check(now=now) == 1
+    assert fleet_check(now=now) == 0  # once
+    assert Alert.objects.get(cleared=None).bench_id == "mo-1"
+    telemetry_record(bench_id="mo-1", data=FULL, received=now)
+    assert not Alert.objects.filter(cleared=None).exists()
+
+
+def test_the_dashboard_needs_the_permission(client, sarajevo_reviewer, admin_user, benches):
+    client.force_login(sarajevo_reviewer)
+    assert client.get("/fleet/").status_code == 403
+    assert client.get("/fleet/sa-1/series.json").status_code == 403
+    client.force_login(admin_user)
+    assert client.get("/fleet/").status_code == 200
+
+
+def test_the_dashboard_reads_a_constant_number_of_queries(client, admin_user, benches, t0):
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/fleet/")
+    for i in range(20):
+        bench_register(bench_id=f"b-{i}", municipality="Tuzla")
+        telemetry_record(bench_id=f"b-{i}", data={**FULL, "soc": 10}, received=t0)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/fleet/").content.decode()
+    assert len(few) == len(many) <= 8
+    assert "Low battery" in page and "b-19" in page
+
+
+def test_bench_charts_have_table_fallbacks_and_json(client, admin_user, benches, t0, new_proposal):
+    for h in range(3):
+        telemetry_record(bench_id="sa-1", data={**FULL, "soc": 50 + h}, received=t0 - timedelta(hours=h))
+    new_proposal()
+    client.force_login(admin_user)
+    page = client.get("/fleet/sa-1/").content.decode()
+    assert "uPlot.iife.min.js" in page and "<table" in page and 'id="series-data"' in page
+    series = client.get("/fleet/sa-1/series.json?days=30").json()
+    assert series["days"] == 30 and len(series["soc"]) == 3 and series["proposals"][0][1] == 1
