@@ -112,7 +112,7 @@ class CaptiveDNS:
                 await _readable(sock)
                 for _ in range(_BURST):
                     try:
-                        query, addr = sock.recvfrom(_MAX_PACKET)
+                        query, addr = sock.recvfrom(_MAX_PACKET + 1)  # one more: to see it is too long
                     except OSError:
                         break  # nothing more waiting (EAGAIN)
                     n = reply(query, self._answer, out)

@@ -3,6 +3,7 @@
 The empty form, the page every phone loads, is pre-rendered per language at build time and lies
 gzipped in www/<lang>/ on the flash (edge_agent/portal_pages.py); it is streamed from there as is.
 Other pages are generators of small chunks (benchcore.pages): the heap never holds a whole page."""
+import gc
 import json
 import time
 
@@ -15,7 +16,7 @@ from benchcore.i18n import pick_language, strings
 from benchcore.outbox import OutboxFull
 from benchcore.server import PortalServer, TokenBuckets
 
-_COALESCE = const(512)
+_COALESCE = const(256)
 _DIGEST_ITEMS = const(20)
 # The form and other pages vary by language and encoding; revalidate (ETag) rather than guess.
 _HTML = "text/html; charset=utf-8"
@@ -96,6 +97,7 @@ def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None
             res = message(lang, "slow_down", 429)
             res.headers["Retry-After"] = "60"
             return res
+        gc.collect()  # a submission makes the most garbage: start it on a tidy heap
         fields = {}
         try:
             fields = parse_urlencoded(request.body)

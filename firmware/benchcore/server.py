@@ -4,8 +4,8 @@ microdot reads a request line and headers with unbounded readline() and has no t
 connection limits; on a 100 KB heap one hostile phone could take the bench down. Here a request
 head is read in small chunks up to MAX_HEAD bytes, bodies up to MAX_BODY are read (bigger ones up to
 DRAIN_LIMIT are read and thrown away so the phone can read the 413; bigger still are cut off),
-every connection has REQUEST_TIMEOUT_S to finish, at most MAX_CONNECTIONS are served at once and
-MAX_PER_CLIENT from one phone, and each phone has a token bucket of requests. What fails a limit
+every connection has a timeout to finish, at most MAX_ACTIVE are served at once (one per phone)
+while up to MAX_WAITING wait, and each phone has a token bucket of requests. What fails a limit
 gets a short 4xx/503 and the connection is closed; the other phones are served on."""
 import asyncio
 
@@ -13,8 +13,13 @@ from microdot.microdot import Microdot, NoCaseDict, Request, Response
 
 from benchcore.compat import const, ticks_diff, ticks_ms
 
-MAX_CONNECTIONS = const(10)  # lwIP on the ESP32 has 16 sockets; DNS and MQTT need theirs
-MAX_PER_CLIENT = const(4)  # a browser opens up to 6; the form needs 1
+# Requests are served MAX_ACTIVE at a time, one per phone: the heap has room for a few in flight,
+# not for every phone at once. Up to MAX_WAITING more connections wait their turn (lwIP on the
+# ESP32 has 16 sockets; DNS and MQTT need theirs); past that, or MAX_PER_CLIENT from one phone, 503.
+MAX_ACTIVE = const(3)
+MAX_WAITING = const(10)
+MAX_PER_CLIENT = const(4)
+_WAIT_S = 0.02
 MAX_HEAD = const(4096)
 MAX_HEADERS = const(40)
 MAX_BODY = const(6144)
@@ -73,34 +78,48 @@ class PortalServer(Microdot):
         self.timeout = request_timeout_s
         self.requests = TokenBuckets(burst, every_ms)
         self.active = 0
+        self.connections = 0
+        self._busy = []  # phones with a request being served
         self._per_client = {}
         self.refused = 0  # connections answered 429/503 without being served
         self.timed_out = 0
         Request.max_content_length = MAX_BODY
         Request.max_body_length = MAX_BODY
+        Response.send_file_buffer_size = 512
 
     async def handle_request(self, reader, writer):
-        try:
-            client = writer.get_extra_info("peername")[0]
-        except (TypeError, IndexError, AttributeError):
-            client = "?"
+        client = _peer(writer)
         mine = self._per_client.get(client, 0)
-        if self.active >= MAX_CONNECTIONS or mine >= MAX_PER_CLIENT:
+        if self.connections >= MAX_ACTIVE + MAX_WAITING or mine >= MAX_PER_CLIENT:
             self.refused += 1
             await _send(writer, _BUSY)
             return
-        self.active += 1
+        self.connections += 1
         self._per_client[client] = mine + 1
         state = [False]  # becomes True once the response has started: no 408 after that
+        active = False
         try:
+            waited = 0
+            while self.active >= MAX_ACTIVE or client in self._busy:
+                await asyncio.sleep(_WAIT_S)
+                waited += 1
+                if waited * _WAIT_S > self.timeout:
+                    raise asyncio.TimeoutError()
+            self.active += 1
+            self._busy.append(client)
+            active = True
             await asyncio.wait_for(self._serve(reader, writer, client, state), self.timeout)
         except asyncio.TimeoutError:
             self.timed_out += 1
             await _send(writer, None if state[0] else _TIMEOUT)
-        except Exception:  # a reset connection, a phone gone mid-answer: forget it
+        except Exception as exc:  # a reset connection, a phone gone mid-answer: note it, go on
+            print("portal: %s dropped: %r" % (client, exc))
             await _send(writer, None)
         finally:
-            self.active -= 1
+            if active:
+                self.active -= 1
+                self._busy.remove(client)
+            self.connections -= 1
             left = self._per_client.get(client, 1) - 1
             if left:
                 self._per_client[client] = left
@@ -185,6 +204,18 @@ class PortalServer(Microdot):
                            sock=(reader, None))
         except Exception:  # percent-encoding or UTF-8 errors in the query string
             return _BAD
+
+
+def _peer(writer):
+    """The phone's IPv4 address as text: the ESP32 port gives (ip, port), the unix port a raw
+    sockaddr_in (family 2 bytes, port 2 bytes, address 4 bytes)."""
+    try:
+        addr = writer.get_extra_info("peername")
+    except (AttributeError, KeyError):
+        return "?"
+    if isinstance(addr, (bytes, bytearray)):
+        return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7]) if len(addr) >= 8 else "?"
+    return addr[0] if addr else "?"
 
 
 async def _drain(reader, length):
