@@ -91,6 +91,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("HUB_STATIC_ROOT", PROJECT_ROOT / "build" / "hub" / "static"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "review-home"

@@ -27,8 +27,18 @@ def make_proposal(bench_id="sa-1", **over):
     return Proposal.objects.create(**fields)
 
 
+def ensure_roles():
+    """The groups the migration made; transactional tests (the browser's) flush them away."""
+    from django.contrib.auth.models import Permission
+    for name, perms in roles.GROUP_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set([Permission.objects.get(content_type__app_label=a, codename=c) for a, c in perms])
+
+
 @pytest.fixture
 def benches(db):
+    ensure_roles()
     return {"sa-1": bench_register(bench_id="sa-1", municipality="Sarajevo Centar")[0],
             "mo-1": bench_register(bench_id="mo-1", municipality="Mostar")[0]}
 
