@@ -37,6 +37,7 @@ def test_a_right_login_works_through_the_form(client, sarajevo_reviewer):
 def test_check_deploy_is_clean_in_production_mode(tmp_path):
     env = {**os.environ, "HUB_ENV": "production", "HUB_SECRET_KEY": "k" * 20 + "Zq9!x" * 10,
            "HUB_ALLOWED_HOSTS": "hub.example.org", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run([sys.executable, "-m", "hub_server.cli", "check", "--deploy", "--fail-level", "WARNING"],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr + result.stdout
