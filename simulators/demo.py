@@ -39,6 +39,9 @@ def main() -> int:
             bench.wait_ready()
         endpoints = {
             "hub": hub_url,
+            "public": hub_url.rstrip("/") + "/public/",
+            "openapi": hub_url.rstrip("/") + "/api/v1/openapi.json",
+            "dashboard": hub_url.rstrip("/") + "/fleet/",
             "broker": f"127.0.0.1:{stack.broker_port}",
             "database": stack.database_url,
             "reviewer": reviewer,
