@@ -137,7 +137,8 @@ class Stack:
         if self.broker is not None:
             self.reload_broker()
         cfg = bench_config(bench_id, municipality, "127.0.0.1", self.broker_port, free_port(),
-                           mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"], **config_extra)
+                           mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
+                           key=creds["key"], key_id=creds["key_id"], **config_extra)
         bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
         self.benches[bench_id] = bench
         if start:

@@ -57,6 +57,23 @@ def start_hotspot(cfg):
     return ap
 
 
+def _telemetry(outbox, heap):
+    def pairs():
+        return [("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
+                ("heap_peak", heap.peak)]
+
+    return pairs
+
+
+async def _reboot_when_asked(downlink):
+    while not downlink.reboot_requested:
+        await asyncio.sleep(1)
+    await asyncio.sleep(1)  # let the log line and any PUBACK go out
+    import machine
+
+    machine.reset()
+
+
 def _captive_portal(cfg, hotspot, outbox, uplink):
     """The portal with the captive probes, and the captive DNS task: every name leads here."""
     from benchcore.dns import CaptiveDNS
@@ -81,14 +98,24 @@ def _captive_portal(cfg, hotspot, outbox, uplink):
 
 
 async def _main(cfg):
+    from benchcore import protocol
+    from benchcore.downlink import Downlink
+    from benchcore.keyring import Keyring
+    from benchcore.state import BenchState
     from benchcore.uplink import Uplink
 
+    state = BenchState()
+    boot = state.next_boot()
+    protocol.start_sequence(boot)
     outbox = Outbox(capacity=cfg["outbox"]["capacity"], max_bytes=cfg["outbox"]["max_bytes"], log=log)
-    log("bench %s (%s) firmware %s: %d proposal(s) waiting in the outbox"
-        % (cfg["bench_id"], cfg["municipality"], VERSION, len(outbox)))
+    log("bench %s (%s) firmware %s, boot %d: %d proposal(s) waiting in the outbox"
+        % (cfg["bench_id"], cfg["municipality"], VERSION, boot, len(outbox)))
     hotspot = start_hotspot(cfg)
     heap = HeapWatch()
-    uplink = Uplink(cfg, outbox, log=log)
+    keyring = Keyring(cfg)
+    downlink = Downlink(state, keyring, log=log)
+    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap),
+                    downlink=downlink)
     app = _captive_portal(cfg, hotspot, outbox, uplink)
 
     @app.get("/status.json")
@@ -97,6 +124,7 @@ async def _main(cfg):
         return json.dumps({
             "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
+            "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
             "heap_free": gc.mem_free(), "heap_peak": heap.peak,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
@@ -106,7 +134,11 @@ async def _main(cfg):
         return response
 
     gc.collect()
-    asyncio.create_task(uplink.run())
+    if keyring.usable:
+        asyncio.create_task(uplink.run())
+    else:
+        log("uplink: no signing key in config.json (key, key_id): proposals stay on the bench")
+    asyncio.create_task(_reboot_when_asked(downlink))
     asyncio.create_task(heap.run())
     log("portal listening on %s:%d" % (cfg["portal"]["host"], cfg["portal"]["port"]))
     await app.start_server(host=cfg["portal"]["host"], port=cfg["portal"]["port"])

@@ -1,7 +1,9 @@
-"""Messages between bench and hub (see docs/protocol.md): topics, ids, encodings."""
+"""Messages between bench and hub (see docs/protocol.md): topics, ids, encodings, signatures."""
 import json
 import os
 from binascii import hexlify
+
+from benchcore import signing
 
 PROTOCOL_VERSION = 1
 TOPIC_ROOT = "link/v1/b/"
@@ -43,7 +45,19 @@ def encode(pairs):
     return ("{" + ",".join(parts) + "}").encode()
 
 
-def encode_proposal(bench_id, proposal_id, fields, created, uptime_s):
+_sequence = [0, 0]  # (boot, last n): proposals are numbered in the order citizens sent them
+
+
+def start_sequence(boot):
+    _sequence[0] = boot
+    _sequence[1] = 0
+
+
+def encode_proposal(bench_id, proposal_id, fields, created, uptime_s, boot=None, n=None):
+    """The proposal's record: stored on flash as is, and sent as the first line of its message."""
+    if n is None:
+        _sequence[1] += 1
+        boot, n = _sequence
     return encode((
         ("v", PROTOCOL_VERSION),
         ("id", proposal_id),
@@ -58,15 +72,32 @@ def encode_proposal(bench_id, proposal_id, fields, created, uptime_s):
         ("consent", bool(fields.get("consent"))),
         ("created", created),
         ("uptime", uptime_s),
+        ("boot", boot),
+        ("n", n),
     ))
 
 
-def decode_ack(payload):
-    """The ids in an ack message; raises ValueError on anything malformed."""
+def proposal_payload(topic_name, record, boot, uptime_s, now, key_id, key):
+    """record + a line of what the bench knows at sending time (to date a proposal made before
+    its clock was set), signed."""
+    meta = encode((("boot", boot), ("up", uptime_s), ("now", now)))
+    return signing.sign(topic_name, record + b"\n" + meta, key_id, key)
+
+
+def open_hub_message(topic_name, payload, keys):
+    """Verify a hub message and decode its JSON object; ValueError (or SignatureError) if not."""
+    body, _ = signing.verify(topic_name, payload, keys)
     try:
-        msg = json.loads(payload)
+        msg = json.loads(body)
     except (ValueError, UnicodeError):
-        raise ValueError("ack is not JSON")
+        raise ValueError("not JSON")
+    if not isinstance(msg, dict):
+        raise ValueError("not a JSON object")
+    return msg
+
+
+def decode_ack(msg):
+    """The ids of a verified ack message (a dict); raises ValueError on anything malformed."""
     if not isinstance(msg, dict) or not isinstance(msg.get("ids"), list):
         raise ValueError("ack has no list 'ids'")
     ids = msg["ids"]

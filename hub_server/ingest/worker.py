@@ -1,30 +1,43 @@
-"""The MQTT ingest worker: a thin adapter from the broker to the proposal services.
+"""The MQTT ingest worker: a thin adapter from the broker to the hub's services.
 
-Order for every proposal: store (commit) -> publish the ack to the bench -> release the
-broker's PUBACK (paho manual_ack). A crash anywhere before the commit loses nothing: the
-bench still holds the proposal and the broker redelivers; a crash after it stores nothing twice.
+Order for every proposal: verify the bench's signature -> store (commit) -> publish the signed
+ack -> release the broker's PUBACK (paho manual_ack). A crash before the commit loses nothing:
+the bench still holds the proposal and the broker redelivers; after it, nothing is stored twice.
 """
+import json
 import logging
 import time
+from datetime import datetime, timezone
 
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, close_old_connections
 
-from hub_server.proposals.services import ProposalRejected, bench_set_online, proposal_receive
+from hub_server.fleet.models import Bench
+from hub_server.fleet.services import (MessageRejected, bench_seen, bench_status_record, downlink_sign,
+                                       json_object, message_verify, rejection_count, sequence_accept)
+from hub_server.proposals.services import ProposalRejected, proposal_receive
 
 log = logging.getLogger("hub.ingest")
-PROPOSALS = "link/v1/b/+/proposal"
-STATUS = "link/v1/b/+/status"
+SUBSCRIPTIONS = ("link/v1/b/+/proposal", "link/v1/b/+/status", "link/v1/b/+/telemetry")
+MAX_PAYLOAD = 16 * 1024
 
 
-def _bench_of(topic: str) -> str:
-    return topic.split("/")[3]
+def _telemetry_sink():
+    """The fleet-health app records telemetry where it is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("hub_server.fleet_health"):
+        return None
+    from hub_server.fleet_health.services import telemetry_record
+
+    return telemetry_record
 
 
 class IngestWorker:
     def __init__(self, *, host, port, user, password, client_id="hub-ingest", shared=False):
         self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0}
         self._shared = shared
+        self._telemetry_record = _telemetry_sink()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                                   clean_session=False, manual_ack=True)
         if user:
@@ -34,40 +47,61 @@ class IngestWorker:
         self.client.reconnect_delay_set(1, 30)
         self.host, self.port = host, port
 
-    def _subscription(self, topic):
-        # Several workers share one subscription at scale (see ARCHITECTURE.md).
-        return f"$share/hub/{topic}" if self._shared else topic
-
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
             log.error("broker refused the connection: %s", reason_code)
             return
-        client.subscribe([(self._subscription(PROPOSALS), 1), (STATUS, 1)])
-        log.info("connected to %s:%s, listening for proposals", self.host, self.port)
+        # Several workers share the proposal subscription at scale (see ARCHITECTURE.md).
+        topics = [(f"$share/hub/{t}" if self._shared else t, 1) for t in SUBSCRIPTIONS]
+        client.subscribe(topics)
+        log.info("connected to %s:%s, listening for benches", self.host, self.port)
+
+    def _reject(self, bench_id, leaf, reason):
+        self.counters["rejected"] += 1
+        log.warning("rejected %s from %s: %s", leaf, bench_id, reason)
+        rejection_count(bench_id=bench_id, topic=leaf, reason=reason)
 
     def _on_message(self, client, userdata, msg):
-        if msg.topic.endswith("/status"):
-            bench_set_online(bench_id=_bench_of(msg.topic), online=msg.payload == b"online")
-            client.ack(msg.mid, msg.qos)
-            return
-        bench_id = _bench_of(msg.topic)
+        parts = msg.topic.split("/")
+        bench_id, leaf = (parts[3], parts[4]) if len(parts) == 5 else ("?", "?")
         close_old_connections()
         try:
-            proposal, created = proposal_receive(bench_id=bench_id, payload=msg.payload)
-        except ProposalRejected as exc:
-            self.counters["rejected"] += 1
-            log.warning("rejected a proposal from %s: %s", bench_id, exc)
-            client.ack(msg.mid, msg.qos)  # never storable: do not let the broker redeliver it forever
-            return
+            self._handle(client, msg, bench_id, leaf)
+        except (MessageRejected, ProposalRejected) as exc:
+            self._reject(bench_id, leaf, str(exc))
         except DatabaseError:
             self.counters["db_errors"] += 1
-            log.exception("database error; the proposal stays unacknowledged and will come again")
+            log.exception("database error; the message stays unacknowledged and will come again")
             client.disconnect()  # the broker redelivers unacknowledged messages on reconnect
             return
-        self.counters["stored" if created else "duplicates"] += 1
-        log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
-        client.publish(f"link/v1/b/{bench_id}/ack", ('{"ids":["%s"]}' % proposal.id).encode(), qos=1)
+        # Stored, or never storable: either way the broker must not redeliver it.
         client.ack(msg.mid, msg.qos)
+
+    def _handle(self, client, msg, bench_id, leaf):
+        if len(msg.payload) > MAX_PAYLOAD:
+            raise MessageRejected("payload too large")
+        bench = Bench.objects.filter(pk=bench_id).first()
+        if bench is None:
+            raise MessageRejected("unknown bench")
+        body, key_id = message_verify(bench=bench, topic=msg.topic, payload=msg.payload)
+        if leaf == "proposal":
+            record, _, meta_line = body.partition(b"\n")
+            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=json_object(meta_line))
+            self.counters["stored" if created else "duplicates"] += 1
+            log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
+            meta = json.loads(meta_line)
+            ack = {"ids": [proposal.id], "now": int(time.time()), "boot": meta.get("boot")}
+            client.publish(f"link/v1/b/{bench_id}/ack", downlink_sign(bench=bench, leaf="ack", msg=ack,
+                                                                     key_id=key_id), qos=1)
+            bench_seen(bench_id=bench_id)
+        elif leaf == "status":
+            bench_status_record(bench=bench, msg=json_object(body))
+        elif leaf == "telemetry":
+            data = json_object(body)
+            if sequence_accept(bench=bench, kind="telemetry", msg=data):
+                bench_seen(bench_id=bench_id)
+                if self._telemetry_record:
+                    self._telemetry_record(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
 
     def run_forever(self):
         while True:

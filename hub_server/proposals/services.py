@@ -5,6 +5,7 @@ import string
 from datetime import datetime, timezone
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from hub_server.fleet.models import Bench
 from hub_server.proposals.models import Proposal
@@ -68,19 +69,49 @@ def parse_proposal_message(*, bench_id: str, payload: bytes) -> dict:
     }
 
 
-def proposal_receive(*, bench_id: str, payload: bytes) -> tuple[Proposal, bool]:
-    """Store a bench's proposal once; returns (proposal, created). Commits before returning."""
-    fields = parse_proposal_message(bench_id=bench_id, payload=payload)
+def _dating(record: dict, meta: dict, now: datetime) -> tuple[datetime | None, str]:
+    """When the citizen submitted: the bench clock if it was set, else from the bench's uptime."""
+    if record.get("created") is not None:
+        return datetime.fromtimestamp(record["created"], tz=timezone.utc), "bench"
+    up, made_at = meta.get("up"), record.get("uptime")
+    if not isinstance(up, int) or not isinstance(made_at, int) or meta.get("boot") != record.get("boot"):
+        return None, "arrival"  # sent after a reboot: only the arrival time is known
+    if isinstance(meta.get("now"), int):
+        return datetime.fromtimestamp(meta["now"] - (up - made_at), tz=timezone.utc), "bench-later"
+    return datetime.fromtimestamp(now.timestamp() - (up - made_at), tz=timezone.utc), "hub-uptime"
+
+
+def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None) -> tuple[Proposal, bool]:
+    """Store a bench's proposal once; returns (proposal, created). Commits before returning.
+
+    record is the proposal's JSON line as the bench stored it; meta what the bench knew when it
+    sent it (boot, up, now), used to date proposals made before the bench's clock was set.
+    """
+    from hub_server.fleet.models import Delivery
+
+    fields = parse_proposal_message(bench_id=bench_id, payload=record)
+    raw = json.loads(record)
+    boot, n = raw.get("boot", 0), raw.get("n", 0)
+    if not isinstance(boot, int) or not isinstance(n, int) or boot < 0 or n < 0:
+        raise ProposalRejected("boot and n must be counts")
+    now = datetime.now(timezone.utc)
+    created_at, dated_by = _dating(raw, meta or {}, now)
+    fields["created"] = created_at
     with transaction.atomic():
         bench = Bench.objects.filter(pk=bench_id).first()
         if bench is None:
             raise ProposalRejected(f"unknown bench {bench_id!r}")
         pid = fields.pop("id")
         proposal, created = Proposal.objects.get_or_create(id=pid, defaults={"bench": bench, **fields})
-        if not created and proposal.bench_id != bench_id:
-            raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+        if not created:
+            if proposal.bench_id != bench_id:
+                raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+            Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
+        else:
+            later = Delivery.objects.filter(bench=bench).filter(
+                Q(boot__gt=boot) | Q(boot=boot, n__gt=n)).exists()
+            Delivery.objects.create(proposal_id=pid, bench=bench, boot=boot, n=n, out_of_order=later,
+                                    dated_by=dated_by)
+            if later:
+                log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", pid, bench_id, boot, n)
     return proposal, created
-
-
-def bench_set_online(*, bench_id: str, online: bool) -> None:
-    Bench.objects.filter(pk=bench_id).update(online=online, last_seen=datetime.now(timezone.utc))

@@ -4,7 +4,7 @@ import pytest
 
 from hub_server.fleet.services import bench_register
 from hub_server.proposals.models import Proposal
-from hub_server.proposals.services import ProposalRejected, proposal_receive
+from hub_server.proposals.services import ProposalRejected
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +15,12 @@ def message(**over):
            "consent": True, "created": 1790000000, "uptime": 12}
     msg.update(over)
     return json.dumps(msg, ensure_ascii=False).encode()
+
+
+def proposal_receive(*, bench_id, payload):
+    from hub_server.proposals.services import proposal_receive as receive
+
+    return receive(bench_id=bench_id, record=payload, meta={"boot": 0, "up": 20, "now": None})
 
 
 @pytest.fixture
@@ -62,7 +68,7 @@ def test_the_review_list_needs_a_login_and_shows_the_text_escaped(client, bench,
     proposal_receive(bench_id="sa-1", payload=message(title="<script>x</script>"))
     response = client.get("/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    django_user_model.objects.create_user("rev", password="pw-123456")
+    django_user_model.objects.create_superuser("rev", password="pw-123456")  # a network administrator
     client.login(username="rev", password="pw-123456")
     page = client.get("/").content.decode()
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page

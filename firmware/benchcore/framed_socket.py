@@ -1,0 +1,118 @@
+"""The TCP socket handed to umqtt.simple: every wait bounded, MQTT packet boundaries tracked.
+
+umqtt.simple 1.3.4 blocks without limit (connect, CONNACK, PUBACK, SUBACK) and would freeze the
+portal while the uplink is dead. Its socket is non-blocking underneath: a read waits at most
+wait_ms, then raises ETIMEDOUT. If that happens between two MQTT packets (at_boundary), the
+stream is intact: the reply (CONNACK, PUBACK, SUBACK) is still on its way and the uplink reads
+it later. Mid-packet, the stream is lost and the uplink reconnects.
+"""
+import select
+
+from benchcore.compat import const
+
+ETIMEDOUT = const(110)
+_BOUNDARY = const(0)
+_LENGTH = const(1)
+_BODY = const(2)
+
+
+class FramedSocket:
+    def __init__(self, sock, wait_ms=200):
+        self._sock = sock
+        sock.setblocking(False)
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN)
+        self._blocking = True
+        self.wait_ms = wait_ms
+        self._state = _BOUNDARY
+        self._remaining = 0
+        self._shift = 0
+        self.at_boundary = True
+
+    # -- what umqtt.simple calls -------------------------------------------
+    def connect(self, addr):
+        pass  # connected beforehand, without blocking (see Uplink._open_tcp)
+
+    def setblocking(self, flag):
+        self._blocking = flag
+
+    def read(self, n):
+        if not self._blocking and not self.readable(0):
+            return None
+        buf = b""
+        while len(buf) < n:
+            if not self.readable(self.wait_ms):
+                self.at_boundary = self._state == _BOUNDARY and not buf
+                raise OSError(ETIMEDOUT)
+            chunk = self._sock.recv(n - len(buf))
+            if not chunk:
+                if buf:
+                    raise OSError(104)  # ECONNRESET mid-packet
+                return b""  # umqtt turns this into OSError(-1): the broker closed
+            buf += chunk
+        self._track(buf)
+        return buf
+
+    def write(self, data, length=None):
+        view = memoryview(data)
+        if length is not None:
+            view = view[:length]
+        sent = 0
+        while sent < len(view):
+            try:
+                n = self._sock.send(view[sent:])
+            except OSError as exc:
+                if exc.args[0] != 11:  # EAGAIN: the send buffer is full
+                    raise
+                n = 0
+            if not n:
+                if not self._writable(self.wait_ms):
+                    raise OSError(ETIMEDOUT)
+                continue
+            sent += n
+        return sent
+
+    def close(self):
+        try:
+            self._poll.unregister(self._sock)
+        except (OSError, ValueError, KeyError):
+            pass
+        self._sock.close()
+
+    # -- for the uplink --------------------------------------------------
+    def readable(self, timeout_ms):
+        for _, event in self._poll.poll(timeout_ms):
+            if event & (select.POLLIN | select.POLLERR | select.POLLHUP):
+                return True
+        return False
+
+    def _writable(self, timeout_ms):
+        p = select.poll()
+        p.register(self._sock, select.POLLOUT)
+        return bool(p.poll(timeout_ms))
+
+    def _track(self, data):
+        # A tiny MQTT framer: fixed header byte, remaining-length varint, then that many bytes.
+        i = 0
+        n = len(data)
+        while i < n:
+            state = self._state
+            if state == _BOUNDARY:
+                self._state = _LENGTH
+                self._remaining = 0
+                self._shift = 0
+                i += 1
+            elif state == _LENGTH:
+                b = data[i]
+                self._remaining |= (b & 0x7F) << self._shift
+                self._shift += 7
+                i += 1
+                if not b & 0x80:
+                    self._state = _BODY if self._remaining else _BOUNDARY
+            else:
+                take = min(self._remaining, n - i)
+                self._remaining -= take
+                i += take
+                if not self._remaining:
+                    self._state = _BOUNDARY
+        self.at_boundary = self._state == _BOUNDARY
