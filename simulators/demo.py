@@ -32,6 +32,7 @@ def main() -> int:
             stack.add_bench(bench_id, municipality, start=False)
         stack.start_broker()
         stack.start_ingest()
+        stack.start_downlink()
         hub_url = stack.start_web()
         for bench in stack.benches.values():
             bench.start()

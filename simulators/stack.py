@@ -54,7 +54,7 @@ class Stack:
         self.hub_password = secrets.token_urlsafe(12)
         self.database_url = os.environ.get("STACK_DATABASE_URL") or "sqlite:///" + str(self.dir / "hub.sqlite3")
         self.web_port = None
-        self.broker = self.ingest = self.web = None
+        self.broker = self.ingest = self.web = self.downlink = None
         self.benches: dict[str, BenchProcess] = {}
         self._logs = []
 
@@ -121,6 +121,10 @@ class Stack:
         _stop(self.ingest)
         self.ingest = None
 
+    def start_downlink(self) -> None:
+        """The worker that publishes queued digests and configs to the benches."""
+        self.downlink = self._spawn("downlink", [sys.executable, "-m", "hub_server.cli", "downlink"])
+
     def start_web(self) -> str:
         self.web_port = free_port()
         self.web = self._spawn("web", [sys.executable, "-m", "hub_server.cli", "serve", "--port", str(self.web_port)])
@@ -160,6 +164,7 @@ class Stack:
         for bench in self.benches.values():
             bench.stop()
         _stop(self.web)
+        _stop(self.downlink)
         self.stop_ingest()
         self.stop_broker()
         for log in self._logs:

@@ -28,6 +28,7 @@ class Bench(models.Model):
     cmd_n = models.PositiveIntegerField(default=0)
     config_version = models.PositiveIntegerField(default=0)
     digest_version = models.PositiveIntegerField(default=0)
+    settings = models.JSONField(default=dict, blank=True, help_text="desired settings sent as the retained config")
 
     class Meta:
         ordering = ["id"]
@@ -72,3 +73,19 @@ class RejectedMessage(models.Model):
 
     def __str__(self):
         return f"{self.bench_id} {self.topic}: {self.reason} x{self.count}"
+
+
+class PendingDownlink(models.Model):
+    """A retained message (digest or config) that a bench should get anew: a transactional outbox,
+    so a change committed by the web is published by the downlink worker even across restarts."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "Digest"
+        CONFIG = "config", "Config"
+
+    bench = models.ForeignKey(Bench, on_delete=models.CASCADE, related_name="pending_downlinks")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    queued = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bench", "kind"], name="one_pending_per_kind")]

@@ -1,0 +1,187 @@
+"""Nobody but a real bench puts an idea into the hub, nobody but the hub a command into a bench."""
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from simulators.stack import post_form
+
+pytestmark = pytest.mark.micropython
+IDEA = {"title": "Rasvjeta u parku", "body": "Više svjetla kod klupe", "category": "infrastructure"}
+
+
+def wait_for(predicate, timeout=30.0, interval=0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met within %.0f s" % timeout)
+
+
+def client(stack, user, password, on_message=None):
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{user}-{time.monotonic_ns()}")
+    c.username_pw_set(user, password)
+    result = {}
+    c.on_connect = lambda cl, ud, flags, rc, props: result.setdefault("rc", rc)
+    if on_message:
+        c.on_message = on_message
+    c.connect("127.0.0.1", stack.broker_port)
+    c.loop_start()
+    wait_for(lambda: "rc" in result, timeout=10, interval=0.05)
+    return c, result["rc"]
+
+
+def hub_query(stack, code):
+    """Run Django ORM code against the stack's database in a separate process; returns its JSON."""
+    program = ("import django, json; django.setup()\n"
+               "from hub_server.fleet.models import Bench, RejectedMessage, Delivery\n"
+               "from hub_server.proposals.models import Proposal\n" + code)
+    out = subprocess.run([sys.executable, "-c", program], env={**stack.hub_env(),
+                         "DJANGO_SETTINGS_MODULE": "hub_server.settings"}, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def rejections(stack):
+    return hub_query(stack, "print(json.dumps({f'{r.topic}: {r.reason}': r.count "
+                            "for r in RejectedMessage.objects.all()}))")
+
+
+def creds(bench):
+    cfg = bench.config
+    return cfg["mqtt"]["user"], cfg["mqtt"]["password"]
+
+
+def test_a_wrong_password_is_refused(stack):
+    bench = stack.add_bench("tuzla-1", "Tuzla", start=False)
+    c, rc = client(stack, creds(bench)[0], "not-the-password")
+    c.loop_stop()
+    assert rc.is_failure
+
+
+def test_a_bench_cannot_publish_or_read_on_another_benchs_topics(stack):
+    a = stack.add_bench("zenica-1", "Zenica", start=False)
+    stack.add_bench("mostar-1", "Mostar", start=False)
+    seen = []
+    spy, rc = client(stack, *creds(a), on_message=lambda c, u, m: seen.append(m.topic))
+    assert not rc.is_failure
+    spy.subscribe([("link/v1/b/mostar-1/ack", 1), ("link/v1/b/mostar-1/cmd", 1), ("link/v1/b/+/proposal", 1)])
+    hub, _ = client(stack, "hub", stack.hub_password)
+    hub.publish("link/v1/b/mostar-1/ack", b"for mostar only", qos=1).wait_for_publish(5)
+    hub.publish("link/v1/b/mostar-1/cmd", b"for mostar only", qos=1).wait_for_publish(5)
+    # zenica-1's own credentials, a forged proposal on mostar-1's topic: the broker drops it
+    spy.publish("link/v1/b/mostar-1/proposal", b"forged", qos=1).wait_for_publish(5)
+    time.sleep(1.5)
+    for c in (spy, hub):
+        c.loop_stop()
+    assert seen == []
+    assert stack.proposals() == []
+    assert "proposal: unknown bench" not in rejections(stack)  # it never reached the hub at all
+
+
+def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
+    bench = stack.add_bench("bihac-1", "Bihać")
+    status, page = post_form(bench.portal_url + "/proposals", IDEA)
+    assert status == 200
+    wait_for(lambda: len(stack.proposals()) == 1)
+    captured = []
+    hub_spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured.append(m.payload))
+    hub_spy.subscribe("link/v1/b/bihac-1/telemetry", 0)
+    # the bench's own credentials, as a thief who copied them would have
+    thief, rc = client(stack, *creds(bench))
+    assert not rc.is_failure
+    topic = "link/v1/b/bihac-1/proposal"
+    record = json.dumps({"v": 1, "id": "ffffffffffffffff", "bench": "bihac-1", "receipt": "ZZZZ-ZZZZ",
+                         "title": "forged", "body": "forged", "category": "other", "boot": 1, "n": 99}).encode()
+    hostile = [
+        record + b'\n{"boot":1,"up":1,"now":null}',  # unsigned
+        record + b'\n{"boot":1,"up":1,"now":null}\nk1 ' + b"0" * 64,  # badly signed
+        b"\x00\xff garbage \xfe" * 10,
+        b"x" * 17000,  # larger than the hub accepts
+        b'{"v": "one"}\nk1 ' + b"a" * 64,
+    ]
+    for payload in hostile:
+        thief.publish(topic, payload, qos=1).wait_for_publish(5)
+    flood = [thief.publish(topic, b"flood %d" % n, qos=1) for n in range(300)]
+    flood[-1].wait_for_publish(30)
+    # a replay of a real, signed message the bench sent earlier
+    bench_proc_log = "\n".join(bench.lines)
+    assert "uplink: connected" in bench_proc_log
+    status, page = post_form(bench.portal_url + "/proposals", dict(IDEA, title="Druga ideja"))
+    assert status == 200
+    wait_for(lambda: len(stack.proposals()) == 2, timeout=60)
+    counts = rejections(stack)
+    assert counts.get("proposal: unsigned") == 301  # the flood and the garbage: no signature line at all
+    assert counts.get("proposal: malformed signature line") == 1  # the record sent without one
+    assert counts.get("proposal: bad signature") == 2  # zeros, and JSON of wrong types with a made-up one
+    assert counts.get("proposal: payload too large") == 1
+    assert {p["title"] for p in stack.proposals()} == {IDEA["title"], "Druga ideja"}
+    for c in (thief, hub_spy):
+        c.loop_stop()
+
+
+def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
+    bench = stack.add_bench("trebinje-1", "Trebinje", telemetry_s=2)
+    proposals, telemetry = [], []
+    spy, _ = client(stack, "hub", stack.hub_password,
+                    on_message=lambda c, u, m: (proposals if m.topic.endswith("proposal") else telemetry).append(m))
+    spy.subscribe([("link/v1/b/trebinje-1/proposal", 1), ("link/v1/b/trebinje-1/telemetry", 0)])
+    assert post_form(bench.portal_url + "/proposals", IDEA)[0] == 200
+    wait_for(lambda: proposals and len(telemetry) >= 2)
+    wait_for(lambda: bench.status()["outbox"] == 0)
+    thief, _ = client(stack, *creds(bench))
+    for message in (proposals[0], telemetry[0]):
+        thief.publish(message.topic, message.payload, qos=1).wait_for_publish(5)
+    stack.hub("bench-cmd", "trebinje-1", "time")
+    captured_cmd = []
+    cmd_spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured_cmd.append(m.payload))
+    cmd_spy.subscribe("link/v1/b/trebinje-1/cmd", 1)
+    stack.hub("bench-cmd", "trebinje-1", "time")
+    wait_for(lambda: captured_cmd)
+    hub, _ = client(stack, "hub", stack.hub_password)
+    hub.publish("link/v1/b/trebinje-1/cmd", captured_cmd[0], qos=1).wait_for_publish(5)
+    wait_for(lambda: any("not new (replay?)" in line for line in bench.lines))
+    assert len(stack.proposals()) == 1
+    copies = hub_query(stack, "print(json.dumps([d.copies for d in Delivery.objects.all()]))")
+    assert copies == [2]  # the replay was recognised as the same proposal
+    assert any(reason.startswith("telemetry: replayed telemetry") for reason in rejections(stack))
+    for c in (spy, thief, cmd_spy, hub):
+        c.loop_stop()
+
+
+def test_a_key_rotation_loses_no_proposal_in_flight(stack):
+    stack.stop_ingest()
+    bench = stack.add_bench("livno-1", "Livno")
+    receipts = set()
+    for n in range(3):
+        status, page = post_form(bench.portal_url + "/proposals", dict(IDEA, title=f"Ideja {n}"))
+        assert status == 200
+    stack.hub("bench-cmd", "livno-1", "rotate_key")
+    wait_for(lambda: bench.status()["key_id"] == "k2")
+    stack.start_ingest()
+    wait_for(lambda: len(stack.proposals()) == 3, timeout=60)
+    wait_for(lambda: bench.status()["outbox"] == 0)
+    assert hub_query(stack, "print(json.dumps(Bench.objects.get(pk='livno-1').key_id))") == "k2"
+    bench = stack.restart_bench("livno-1")  # the new key survives a reboot
+    assert bench.status()["key_id"] == "k2"
+    status, _ = post_form(bench.portal_url + "/proposals", dict(IDEA, title="Poslije rotacije"))
+    wait_for(lambda: len(stack.proposals()) == 4, timeout=60)
+
+
+def test_digest_and_config_reach_the_bench_signed_and_versioned(stack):
+    stack.start_downlink()
+    bench = stack.add_bench("gorazde-1", "Goražde")
+    stack.hub("bench-config", "gorazde-1", '{"telemetry_s": 30}')
+    wait_for(lambda: (bench.flash / "hub_config.json").exists())
+    assert json.loads((bench.flash / "hub_config.json").read_text())["settings"] == {"telemetry_s": 30}
+    hub_query(stack, "from hub_server.fleet.downlink import downlink_queue\n"
+                     "downlink_queue(bench_ids=['gorazde-1'], kind='digest')\nprint('null')")
+    wait_for(lambda: (bench.flash / "digest.json").exists())
+    digest = json.loads((bench.flash / "digest.json").read_text())
+    assert digest["version"] == 1 and digest["municipality"] == "Goražde"
