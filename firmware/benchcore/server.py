@@ -13,7 +13,7 @@ from microdot.microdot import Microdot, NoCaseDict, Request, Response
 
 from benchcore.compat import const, ticks_diff, ticks_ms
 
-# Requests are served MAX_ACTIVE at a time, one per phone: the heap has room for a few in flight,
+# Requests are served MAX_ACTIVE at a time, at most two per phone: the heap has room for a few in flight,
 # not for every phone at once. Up to MAX_WAITING more connections wait their turn (lwIP on the
 # ESP32 has 16 sockets; DNS and MQTT need theirs); past that, or MAX_PER_CLIENT from one phone, 503.
 MAX_ACTIVE = const(3)
@@ -99,8 +99,13 @@ class PortalServer(Microdot):
         state = [False]  # becomes True once the response has started: no 408 after that
         active = False
         try:
+            # Browsers open connections ahead of need and may never use them: a connection takes
+            # a slot only once its first bytes have come (a 256-byte read while it waits).
+            first = await asyncio.wait_for(reader.read(_CHUNK), self.timeout)
+            if not first:
+                raise OSError(0)
             waited = 0
-            while self.active >= MAX_ACTIVE or client in self._busy:
+            while self.active >= MAX_ACTIVE or self._busy.count(client) >= 2:
                 await asyncio.sleep(_WAIT_S)
                 waited += 1
                 if waited * _WAIT_S > self.timeout:
@@ -108,7 +113,7 @@ class PortalServer(Microdot):
             self.active += 1
             self._busy.append(client)
             active = True
-            await asyncio.wait_for(self._serve(reader, writer, client, state), self.timeout)
+            await asyncio.wait_for(self._serve(reader, writer, client, state, first), self.timeout)
         except asyncio.TimeoutError:
             self.timed_out += 1
             await _send(writer, None if state[0] else _TIMEOUT)
@@ -126,8 +131,8 @@ class PortalServer(Microdot):
             else:
                 self._per_client.pop(client, None)
 
-    async def _serve(self, reader, writer, client, state):
-        req = await self._read_request(reader, client)
+    async def _serve(self, reader, writer, client, state, first):
+        req = await self._read_request(reader, client, first)
         if not isinstance(req, Request):
             await _send(writer, req)
             return
@@ -141,9 +146,8 @@ class PortalServer(Microdot):
             await res.write(writer)
         await writer.aclose()
 
-    async def _read_request(self, reader, client):
+    async def _read_request(self, reader, client, buf):
         """A microdot Request, or the canned answer (bytes; None to just close)."""
-        buf = b""
         while True:
             end = buf.find(b"\r\n\r\n")
             skip = 4
