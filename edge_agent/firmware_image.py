@@ -15,9 +15,11 @@ def ensure_device_libs() -> Path:
     return DEVICE_LIB
 
 
-def build_image(out: Path) -> Path:
-    """Write a complete flash image tree (boot.py, main.py, benchcore/*.mpy, lib/) into out."""
+def build_image(out: Path, board: str = "reference") -> Path:
+    """Write a complete flash image tree (boot.py, main.py, benchcore/*.mpy, lib/, www/ and the
+    board profile as board.json) into out."""
     out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "hardware" / "profiles" / f"{board}.json", out / "board.json")
     for name in ENTRY_FILES:
         shutil.copyfile(FIRMWARE / name, out / name)
     package = FIRMWARE / "benchcore"

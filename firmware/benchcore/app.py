@@ -6,21 +6,12 @@ import time
 
 from benchcore import VERSION
 from benchcore.config import ConfigError, load_config
+from benchcore.clock import now as trusted_time
 from benchcore.outbox import Outbox
+
 
 def log(message):
     print("[%d] %s" % (time.time(), message))
-
-
-# Some ports count from 2000, others from 1970; the protocol speaks unix seconds.
-_EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
-
-
-def trusted_time():
-    """Unix seconds, or None while the clock has not been set (a cold boot without NTP)."""
-    if time.gmtime()[0] < 2025:
-        return None
-    return int(time.time()) + _EPOCH_OFFSET
 
 
 class HeapWatch:
@@ -57,10 +48,10 @@ def start_hotspot(cfg):
     return ap
 
 
-def _telemetry(outbox, heap):
+def _telemetry(outbox, heap, power, hotspot):
     def pairs():
         return [("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
-                ("heap_peak", heap.peak)]
+                ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry()
 
     return pairs
 
@@ -74,7 +65,7 @@ async def _reboot_when_asked(downlink):
     machine.reset()
 
 
-def _captive_portal(cfg, hotspot, outbox, uplink):
+def _captive_portal(cfg, hotspot, outbox, uplink, power):
     """The portal with the captive probes, and the captive DNS task: every name leads here."""
     from benchcore.dns import CaptiveDNS
     from benchcore.portal import create_app
@@ -87,7 +78,13 @@ def _captive_portal(cfg, hotspot, outbox, uplink):
     probes = Probes("http://%s/" % base, own, cfg["portal"].get("release_s", 600))
 
     def status_info():
-        return {"ideas": uplink.acked + len(outbox), "waiting": len(outbox), "online": uplink.connected}
+        info = {"ideas": uplink.acked + len(outbox), "waiting": len(outbox), "online": uplink.connected}
+        if power.monitor is not None:
+            t = power.monitor.telemetry()
+            info["battery_pct"] = t.get("soc") if t.get("soc_valid", True) else None
+            solar = t.get("solar_w")
+            info["solar_mw"] = None if solar is None else int(solar * 1000)
+        return info
 
     app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
                      portal_cfg=cfg["portal"])
@@ -101,6 +98,7 @@ async def _main(cfg):
     from benchcore import protocol
     from benchcore.downlink import Downlink
     from benchcore.keyring import Keyring
+    from benchcore.power_task import PowerTask
     from benchcore.state import BenchState
     from benchcore.uplink import Uplink
 
@@ -112,11 +110,15 @@ async def _main(cfg):
         % (cfg["bench_id"], cfg["municipality"], VERSION, boot, len(outbox)))
     hotspot = start_hotspot(cfg)
     heap = HeapWatch()
+    power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
-    downlink = Downlink(state, keyring, log=log)
-    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap),
+    downlink = Downlink(state, keyring, log=log, on_config=power.configure)
+    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap, power, hotspot),
                     downlink=downlink)
-    app = _captive_portal(cfg, hotspot, outbox, uplink)
+    if power.start():
+        power.on_telemetry_period = uplink.set_telemetry_period
+        asyncio.create_task(power.run())
+    app = _captive_portal(cfg, hotspot, outbox, uplink, power)
 
     @app.get("/status.json")
     async def status(request):

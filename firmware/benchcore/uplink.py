@@ -47,12 +47,19 @@ class Uplink:
         self._telemetry = telemetry  # () -> list of (key, value) pairs, or None
         self._downlink = downlink  # handles cmd, config, digest
         self.telemetry_every_ms = cfg.get("telemetry_s", 60) * 1000
+        self._telemetry_fixed = "telemetry_s" in cfg
         self._client = self._sock = None
         self._addr = None
         self._in_flight = None  # (proposal id, ticks_ms of its publish)
         self._last_tx = self._last_rx = self._last_telemetry = 0
         self.connected = False
         self.published = self.acked = self.rejected = 0
+
+    def set_telemetry_period(self, seconds):
+        """The power policy decides the cadence (less often when energy is short), unless the
+        bench's config fixes it."""
+        if not self._telemetry_fixed:
+            self.telemetry_every_ms = seconds * 1000
 
     def next_n(self):
         self._n += 1

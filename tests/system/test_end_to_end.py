@@ -1,5 +1,6 @@
 """One idea from a simulated bench's form to the hub's database, with the real parts."""
 import json
+import re
 import subprocess
 import time
 
@@ -29,8 +30,14 @@ def wait_for(predicate, timeout=30.0, interval=0.5):
 def submit(bench, fields=IDEA):
     status, page = post_form(bench.portal_url + "/proposals", fields)
     assert status == 200, page
-    start = page.index('class="code"><strong>') + len('class="code"><strong>')
-    return page[start:start + 9]
+    return receipt_on(page)
+
+
+def receipt_on(page):
+    """The receipt code the thank-you page shows (Crockford base32, XXXX-XXXX)."""
+    found = re.findall(r"\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b", page)
+    assert len(set(found)) == 1, page
+    return found[0]
 
 
 def test_an_idea_reaches_the_hub_byte_exact_and_leaves_the_outbox(stack):
