@@ -54,6 +54,9 @@ def main(argv=None):
         add_energy = None
     if add_energy:
         add_energy(sub)
+    from simulators.chaos import add_parser as add_chaos
+
+    add_chaos(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

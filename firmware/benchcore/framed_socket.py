@@ -46,9 +46,10 @@ class FramedSocket:
                 raise OSError(ETIMEDOUT)
             chunk = self._sock.recv(n - len(buf))
             if not chunk:
-                if buf:
-                    raise OSError(104)  # ECONNRESET mid-packet
-                return b""  # umqtt turns this into OSError(-1): the broker closed
+                # The broker (or the link) closed. Not b"": umqtt's connect() would index it and
+                # fail with IndexError; OSError(-1) is what umqtt itself raises for a closed socket.
+                self.at_boundary = False
+                raise OSError(-1)
             buf += chunk
         self._track(buf)
         return buf
@@ -67,6 +68,9 @@ class FramedSocket:
                 n = 0
             if not n:
                 if not self._writable(self.wait_ms):
+                    # Part of a packet may be out already: the outgoing stream is broken, never
+                    # "a reply still on its way" (Uplink._bounded must reconnect, not wait).
+                    self.at_boundary = False
                     raise OSError(ETIMEDOUT)
                 continue
             sent += n
