@@ -2,7 +2,6 @@
 from benchcore.config import CATEGORIES
 
 LIMITS = {"title": 120, "body": 2000, "name": 80, "contact": 120}
-_HEX = "0123456789abcdefABCDEF"
 
 
 class FormError(ValueError):
@@ -14,25 +13,39 @@ class FormError(ValueError):
         self.field = field
 
 
-def _unquote(raw):
-    raw = raw.replace(b"+", b" ")
-    if b"%" not in raw:
-        return raw
-    out = bytearray()
+def _hex(c):
+    if 48 <= c <= 57:
+        return c - 48
+    c |= 0x20  # lower case
+    if 97 <= c <= 102:
+        return c - 87
+    raise FormError("bad_encoding")
+
+
+def _text(raw):
+    """Percent-decoded, strictly UTF-8 text of one key or value (bytes or a bytearray). Decoded in
+    place in one buffer of the raw size: no growing buffer on the heap."""
+    out = bytearray(raw)
+    n = len(out)
+    j = 0
     i = 0
-    n = len(raw)
     while i < n:
-        c = raw[i]
+        c = out[i]
         if c == 0x25:  # '%'
-            pair = raw[i + 1:i + 3]
-            if len(pair) != 2 or chr(pair[0]) not in _HEX or chr(pair[1]) not in _HEX:
+            if i + 2 >= n:
                 raise FormError("bad_encoding")
-            out.append(int(pair, 16))
+            c = _hex(out[i + 1]) << 4 | _hex(out[i + 2])
             i += 3
         else:
-            out.append(c)
+            if c == 0x2B:  # '+'
+                c = 0x20
             i += 1
-    return bytes(out)
+        out[j] = c
+        j += 1
+    try:
+        return str(memoryview(out)[:j], "utf-8")
+    except UnicodeError:
+        raise FormError("bad_encoding")
 
 
 def parse_urlencoded(body):
@@ -42,10 +55,7 @@ def parse_urlencoded(body):
         if not pair:
             continue
         key, _, value = pair.partition(b"=")
-        try:
-            fields[_unquote(key).decode()] = _unquote(value).decode()
-        except UnicodeError:
-            raise FormError("bad_encoding")
+        fields[_text(key)] = _text(value)
     return fields
 
 

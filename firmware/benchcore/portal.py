@@ -2,7 +2,8 @@
 
 The empty form, the page every phone loads, is pre-rendered per language at build time and lies
 gzipped in www/<lang>/ on the flash (edge_agent/portal_pages.py); it is streamed from there as is.
-Other pages are generators of small chunks (benchcore.pages): the heap never holds a whole page."""
+Other pages are generators of small chunks (benchcore.pages), gathered by the server into writes
+of its slot buffer's size: the heap never holds a whole page."""
 import gc
 import json
 import time
@@ -16,30 +17,14 @@ from benchcore.i18n import pick_language, strings
 from benchcore.outbox import OutboxFull
 from benchcore.server import PortalServer, TokenBuckets
 
-_COALESCE = const(256)
 _DIGEST_ITEMS = const(20)
 # The form and other pages vary by language and encoding; revalidate (ETag) rather than guess.
 _HTML = "text/html; charset=utf-8"
 _VARY = "Accept-Language, Accept-Encoding"
 
 
-def _coalesced(parts):
-    """Join small chunks into writes of about _COALESCE bytes: fewer, fuller TCP segments."""
-    pending = []
-    size = 0
-    for part in parts:
-        pending.append(part)
-        size += len(part)
-        if size >= _COALESCE:
-            yield "".join(pending)
-            pending = []
-            size = 0
-    if pending:
-        yield "".join(pending)
-
-
 def html(lang, title, body, status=200, path="/", cache="no-store"):
-    return Response(_coalesced(pages.page(lang, title, body, path)), status,
+    return Response(pages.page(lang, title, body, path), status,
                     {"Content-Type": _HTML, "Cache-Control": cache, "Content-Language": lang, "Vary": _VARY})
 
 

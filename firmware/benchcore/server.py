@@ -1,13 +1,23 @@
 """The portal's HTTP server: microdot's routing behind the limits a bench needs with many phones.
 
 microdot reads a request line and headers with unbounded readline() and has no timeouts or
-connection limits; on a 100 KB heap one hostile phone could take the bench down. Here a request
-head is read in small chunks up to MAX_HEAD bytes, bodies up to MAX_BODY are read (bigger ones up to
-DRAIN_LIMIT are read and thrown away so the phone can read the 413; bigger still are cut off),
-every connection has a timeout to finish, at most MAX_ACTIVE are served at once (one per phone)
-while up to MAX_WAITING wait, and each phone has a token bucket of requests. What fails a limit
-gets a short 4xx/503 and the connection is closed; the other phones are served on."""
+connection limits; on a 100 KB heap one hostile phone could take the bench down, and a head read by
+growing a buffer fragments the heap until a 1.5 KB browser head no longer fits. Here each of the
+MAX_ACTIVE request slots owns one preallocated _LINE-byte buffer: the head is read into it with
+readinto() line by line, only the headers the portal uses are kept (as short strings), the others
+are dropped as they pass, and the same buffer then carries the response out in _LINE-byte writes
+(pages come as generators of small chunks, files are read into it). The heap sees no allocation
+that grows with the request except the body of a form (≤ MAX_BODY, allocated once, exactly).
+
+Limits: a head of at most MAX_HEAD bytes and MAX_HEADERS lines, no line of a kept header longer
+than _LINE; a body ≤ MAX_BODY (bigger ones up to DRAIN_LIMIT are read and thrown away so the phone
+can read the 413; bigger still are cut off); a timeout to finish each request; MAX_ACTIVE served at
+once (≤ 2 per phone) while up to MAX_WAITING wait; MAX_PER_CLIENT connections per phone; a token
+bucket of requests per phone. What fails a limit gets a short 4xx/503 and the connection is closed;
+the other phones are served on. Browsers open connections ahead of need: such an idle connection
+takes no slot, and when a limit is reached the oldest idle one is closed to make room."""
 import asyncio
+import gc
 
 from microdot.microdot import Microdot, NoCaseDict, Request, Response
 
@@ -20,26 +30,42 @@ MAX_ACTIVE = const(3)
 MAX_WAITING = const(10)
 MAX_PER_CLIENT = const(4)
 _WAIT_S = 0.02
-MAX_HEAD = const(4096)
-MAX_HEADERS = const(40)
+MAX_HEAD = const(8192)
+MAX_HEADERS = const(48)
 MAX_BODY = const(6144)
 DRAIN_LIMIT = const(65536)
-_CHUNK = const(256)
+_LINE = const(512)  # one slot's buffer: the longest kept head line, and the size of each write
 _CLIENTS = const(16)
+# The only request headers the portal reads (Cookie: the portal sets none). Transfer-Encoding is
+# looked at to refuse it. All others are dropped as they are read.
+_KEEP = (b"host", b"content-length", b"content-type", b"accept-language", b"accept-encoding",
+         b"if-none-match", b"transfer-encoding")
+_NAME_MAX = const(17)  # len("transfer-encoding")
+_ONCE = (b"host", b"content-length", b"transfer-encoding")  # twice is an attack, not a mistake
+_TOKEN = b"!#$%&'*+-.^_`|~"  # besides letters and digits (RFC 9110 token)
+_REASONS = {200: "OK", 302: "Found", 303: "See Other", 304: "Not Modified", 400: "Bad Request",
+            408: "Request Timeout", 411: "Length Required", 413: "Payload Too Large", 414: "URI Too Long",
+            429: "Too Many Requests", 431: "Request Header Fields Too Large", 501: "Not Implemented",
+            503: "Service Unavailable"}
 
 
-def _canned(status, text, extra=""):
+_RETRY = {429: "Retry-After: 30\r\n", 503: "Retry-After: 5\r\n"}
+
+
+def _canned(code):
+    """The short plain answer to a request refused by a limit (built when needed, not kept)."""
+    text = "%d %s\n" % (code, _REASONS[code])
     return ("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n"
-            "Cache-Control: no-store\r\n%s\r\n%s" % (status, len(text), extra, text)).encode()
+            "Cache-Control: no-store\r\n%s\r\n%s" % (text[:-1], len(text),
+                                                     _RETRY.get(code, ""), text)).encode()
 
 
-_BAD = _canned("400 Bad Request", "400 Bad Request\n")
-_TOO_BIG_HEAD = _canned("431 Request Header Fields Too Large", "431 Request Header Fields Too Large\n")
-_LENGTH = _canned("411 Length Required", "411 Length Required\n")
-_TOO_LARGE = _canned("413 Payload Too Large", "413 Payload Too Large\n")
-_SLOW_DOWN = _canned("429 Too Many Requests", "429 Too Many Requests\n", "Retry-After: 30\r\n")
-_BUSY = _canned("503 Service Unavailable", "503 Service Unavailable\n", "Retry-After: 5\r\n")
-_TIMEOUT = _canned("408 Request Timeout", "408 Request Timeout\n")
+from asyncio import core as _core
+
+
+async def _readable(sock):
+    """Wait until the socket has bytes (or is closed) without reading any."""
+    yield _core._io_queue.queue_read(sock)
 
 
 class TokenBuckets:
@@ -72,6 +98,90 @@ class TokenBuckets:
         return False
 
 
+class _Slot:
+    """One request in service: its preallocated buffer, read into line by line, written out of."""
+
+    def __init__(self):
+        self.buf = bytearray(_LINE)
+        self.mv = memoryview(self.buf)
+        self.start = self.end = self.total = self.n = 0
+
+    def reset(self):
+        self.start = self.end = self.total = self.n = 0
+
+    async def line(self, reader, first=False):
+        """(start, end) in buf of the next line without its CR LF; None: too long to keep, or the
+        head is over MAX_HEAD. Lines of dropped headers longer than the buffer are skipped."""
+        buf = self.buf
+        skipping = False
+        while True:
+            i = buf.find(b"\n", self.start, self.end)
+            if i >= 0:
+                s = self.start
+                self.start = i + 1
+                if skipping:
+                    skipping = False
+                    continue
+                e = i - 1 if i > s and buf[i - 1] == 13 else i
+                return s, e
+            if skipping:
+                self.start = self.end = 0
+            elif self.start:  # move the partial line to the front (memmove)
+                n = self.end - self.start
+                self.mv[0:n] = self.mv[self.start:self.end]
+                self.start, self.end = 0, n
+            if self.end >= _LINE:
+                # May the line be skipped? Only if it is not the request line nor a kept header.
+                colon = buf.find(b":", 0, _NAME_MAX + 1)
+                if first or colon >= 0 and bytes(self.mv[:colon]).lower() in _KEEP:
+                    return None
+                skipping = True
+                self.start = self.end = 0
+            if self.total >= MAX_HEAD:
+                return None
+            n = await reader.readinto(self.mv[self.end:])
+            if n is None:
+                continue
+            if not n:
+                raise EOFError()
+            self.end += n
+            self.total += n
+
+    async def put(self, writer, data):
+        """Gather data (str or bytes) in the buffer, writing it out whenever it is full."""
+        if isinstance(data, str):
+            if len(data) > 128:  # encode long text in pieces: no big transient copy on the heap
+                for i in range(0, len(data), 128):
+                    await self.put(writer, data[i:i + 128].encode())
+                return
+            data = data.encode()
+        size = len(data)
+        if self.n + size > _LINE:
+            await self.flush(writer)
+            if size > _LINE:
+                await writer.awrite(data)
+                return
+        self.mv[self.n:self.n + size] = data
+        self.n += size
+
+    async def flush(self, writer):
+        if self.n:
+            await writer.awrite(self.mv[:self.n])
+            self.n = 0
+
+    async def drain(self, reader, left):
+        """Read and forget left more bytes (those beyond the head already count)."""
+        left -= self.end - self.start
+        self.start = self.end = 0
+        while left > 0:
+            n = await reader.readinto(self.mv[:min(left, _LINE)])
+            if n is None:
+                continue
+            if not n:
+                return
+            left -= n
+
+
 class PortalServer(Microdot):
     def __init__(self, request_timeout_s=10, burst=40, every_ms=500):
         super().__init__()
@@ -81,29 +191,47 @@ class PortalServer(Microdot):
         self.connections = 0
         self._busy = []  # phones with a request being served
         self._per_client = {}
+        self._idle = []  # [client, task] of connections that have sent nothing yet, oldest first
+        self._slots = [_Slot() for _ in range(MAX_ACTIVE)]
         self.refused = 0  # connections answered 429/503 without being served
         self.timed_out = 0
+        self.evicted = 0  # idle connections closed to make room
         Request.max_content_length = MAX_BODY
         Request.max_body_length = MAX_BODY
-        Response.send_file_buffer_size = 512
+
+    def _evict_idle(self, client=None):
+        """Close the oldest connection that has sent nothing (of client, or of anyone)."""
+        for entry in self._idle:
+            if client is None or entry[0] == client:
+                self._idle.remove(entry)
+                entry[1].cancel()
+                self.evicted += 1
+                return True
+        return False
 
     async def handle_request(self, reader, writer):
         client = _peer(writer)
-        mine = self._per_client.get(client, 0)
-        if self.connections >= MAX_ACTIVE + MAX_WAITING or mine >= MAX_PER_CLIENT:
-            self.refused += 1
-            await _send(writer, _BUSY)
-            return
+        if self._per_client.get(client, 0) >= MAX_PER_CLIENT and not self._evict_idle(client):
+            return await self._refuse(writer)
+        if self.connections >= MAX_ACTIVE + MAX_WAITING and not self._evict_idle():
+            return await self._refuse(writer)
         self.connections += 1
-        self._per_client[client] = mine + 1
+        self._per_client[client] = self._per_client.get(client, 0) + 1
         state = [False]  # becomes True once the response has started: no 408 after that
-        active = False
+        slot = None
+        entry = [client, asyncio.current_task()]
         try:
             # Browsers open connections ahead of need and may never use them: a connection takes
-            # a slot only once its first bytes have come (a 256-byte read while it waits).
-            first = await asyncio.wait_for(reader.read(_CHUNK), self.timeout)
-            if not first:
-                raise OSError(0)
+            # a slot (and its buffer) only once its first bytes have come.
+            self._idle.append(entry)
+            try:
+                await asyncio.wait_for(_readable(reader.s), self.timeout)
+            except asyncio.TimeoutError:
+                state[0] = True  # an idle connection that timed out is just closed
+                raise
+            finally:
+                if entry in self._idle:
+                    self._idle.remove(entry)
             waited = 0
             while self.active >= MAX_ACTIVE or self._busy.count(client) >= 2:
                 await asyncio.sleep(_WAIT_S)
@@ -112,16 +240,25 @@ class PortalServer(Microdot):
                     raise asyncio.TimeoutError()
             self.active += 1
             self._busy.append(client)
-            active = True
-            await asyncio.wait_for(self._serve(reader, writer, client, state, first), self.timeout)
+            slot = self._slots.pop()
+            slot.reset()
+            await asyncio.wait_for(self._serve(reader, writer, client, state, slot), self.timeout)
         except asyncio.TimeoutError:
             self.timed_out += 1
-            await _send(writer, None if state[0] else _TIMEOUT)
-        except Exception as exc:  # a reset connection, a phone gone mid-answer: note it, go on
+            await _send(writer, None if state[0] else 408)
+        except asyncio.CancelledError:  # evicted while idle: make room for a connection in use
+            await _send(writer, None)
+        except (EOFError, OSError) as exc:  # the phone went away (or never sent anything)
+            if slot is not None and exc.args and exc.args[0] not in (0, 32, 104):
+                print("portal: %s dropped: %r" % (client, exc))
+            await _send(writer, None)
+        except Exception as exc:  # anything else: note it, close, serve the others
             print("portal: %s dropped: %r" % (client, exc))
+            
             await _send(writer, None)
         finally:
-            if active:
+            if slot is not None:
+                self._slots.append(slot)
                 self.active -= 1
                 self._busy.remove(client)
             self.connections -= 1
@@ -131,83 +268,148 @@ class PortalServer(Microdot):
             else:
                 self._per_client.pop(client, None)
 
-    async def _serve(self, reader, writer, client, state, first):
-        req = await self._read_request(reader, client, first)
+    async def _refuse(self, writer):
+        self.refused += 1
+        await _send(writer, 503)
+
+    async def _serve(self, reader, writer, client, state, slot):
+        req = await self._read_request(reader, client, slot)
         if not isinstance(req, Request):
             await _send(writer, req)
             return
         if not self.requests.allow(client):
             self.refused += 1
-            await _send(writer, _SLOW_DOWN)
+            await _send(writer, 429)
             return
         res = await self.dispatch_request(req)
+        del req
         state[0] = True
         if res != Response.already_handled:
-            await res.write(writer)
+            await _write_response(res, writer, slot)
         await writer.aclose()
 
-    async def _read_request(self, reader, client, buf):
+    async def _read_request(self, reader, client, slot):
         """A microdot Request, or the canned answer (bytes; None to just close)."""
-        while True:
-            end = buf.find(b"\r\n\r\n")
-            skip = 4
-            if end < 0:
-                end = buf.find(b"\n\n")
-                skip = 2
-            if end >= 0:
-                break
-            if len(buf) > MAX_HEAD:
-                return _TOO_BIG_HEAD
-            chunk = await reader.read(_CHUNK)
-            if not chunk:
-                return None
-            buf += chunk
-        if end > MAX_HEAD:
-            return _TOO_BIG_HEAD
-        rest = buf[end + skip:]
+        buf = slot.buf
+        got = await slot.line(reader, True)
+        if got is not None and got[0] == got[1]:  # one empty line before the request line is allowed
+            got = await slot.line(reader, True)
+        if got is None:
+            return 414
+        parts = bytes(slot.mv[got[0]:got[1]]).split(b" ")
+        if len(parts) != 3 or parts[2] not in (b"HTTP/1.0", b"HTTP/1.1") or parts[1][:1] != b"/":
+            return 400
+        method = parts[0]
+        for c in method:
+            if not 65 <= c <= 90:  # upper-case letters only
+                return 400
         try:
-            lines = buf[:end].decode().split("\n")
+            method = method.decode()
+            url = parts[1].decode()
         except UnicodeError:
-            return _BAD
-        del buf
-        if len(lines) > MAX_HEADERS:
-            return _TOO_BIG_HEAD
-        parts = lines[0].strip().split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[1].startswith("/"):
-            return _BAD
-        method, url, version = parts
+            return 400
+        version = parts[2][5:].decode()
+        del parts
         headers = NoCaseDict()
         length = 0
-        for line in lines[1:]:
-            name, sep, value = line.strip().partition(":")
-            if not sep or not name or " " in name or "\r" in value:
-                return _BAD
-            value = value.strip()
-            headers[name] = value
-            if name.lower() == "content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    return _BAD
-                if length < 0:
-                    return _BAD
-            elif name.lower() == "transfer-encoding":
-                return _LENGTH
-        body = b""
+        count = 0
+        while True:
+            got = await slot.line(reader)
+            if got is None:
+                return 431
+            s, e = got
+            if s == e:
+                break
+            count += 1
+            if count > MAX_HEADERS:
+                return 431
+            colon = buf.find(b":", s, e)
+            if colon <= s:
+                return 400  # no name, or a folded continuation line (RFC 9112 5.2: reject)
+            for i in range(s, colon):
+                c = buf[i]
+                if not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c in _TOKEN):
+                    return 400
+            # A bare CR or a NUL inside a value is an attempt to smuggle a line: refuse.
+            if buf.find(b"\r", colon, e) >= 0 or buf.find(b"\x00", colon, e) >= 0:
+                return 400
+            if colon - s > _NAME_MAX:
+                continue
+            name = bytes(slot.mv[s:colon]).lower()
+            if name not in _KEEP:
+                continue
+            try:
+                value = bytes(slot.mv[colon + 1:e]).strip().decode()
+            except UnicodeError:
+                return 400
+            if name in _ONCE and name.decode() in headers:
+                return 400
+            if name == b"transfer-encoding":
+                return 411 if method == "POST" else 501
+            if name == b"content-length":
+                if not value.isdigit() or len(value) > 9:
+                    return 400
+                length = int(value)
+            headers[name.decode()] = value
         if length > DRAIN_LIMIT:
-            return _TOO_LARGE
+            return 413
+        body = b""
         if length > MAX_BODY:
-            await _drain(reader, length - len(rest))  # then dispatch answers 413 in the phone's language
+            await slot.drain(reader, length)  # then dispatch answers 413 in the phone's language
         elif length:
-            body = rest[:length]
-            if len(body) < length:
-                body += await reader.readexactly(length - len(body))
-        del rest
+            gc.collect()  # one allocation of exactly the body's size, on a tidy heap
+            body = bytearray(length)
+            have = min(length, slot.end - slot.start)
+            body[0:have] = slot.mv[slot.start:slot.start + have]
+            view = memoryview(body)
+            while have < length:
+                n = await reader.readinto(view[have:])
+                if n is None:
+                    continue
+                if not n:
+                    return None
+                have += n
+            del view
         try:
-            return Request(self, (client, 0), method, url, version[5:], headers, body=body,
+            return Request(self, (client, 0), method, url, version, headers, body=body,
                            sock=(reader, None))
         except Exception:  # percent-encoding or UTF-8 errors in the query string
-            return _BAD
+            return 400
+
+
+async def _write_response(res, writer, slot):
+    """microdot's Response written through the slot's buffer: head and body in _LINE-byte writes,
+    a file read into the buffer, a generator's chunks gathered in it."""
+    res.complete()
+    code = res.status_code
+    await slot.put(writer, "HTTP/1.1 %d %s\r\n" % (code, res.reason or _REASONS.get(code, "-")))
+    for name, value in res.headers.items():
+        for one in (value if isinstance(value, list) else (value,)):
+            await slot.put(writer, "%s: %s\r\n" % (name, one))
+    await slot.put(writer, "Connection: close\r\n\r\n")
+    body = res.body
+    try:
+        if res.is_head or body is None:
+            pass
+        elif isinstance(body, (bytes, bytearray, str)):
+            await slot.put(writer, body)
+        elif hasattr(body, "readinto"):  # a file (send_file): through the buffer, _LINE at a time
+            await slot.flush(writer)
+            while True:
+                n = body.readinto(slot.mv)
+                if not n:
+                    break
+                await writer.awrite(slot.mv[:n])
+        elif hasattr(body, "__next__"):  # a page: a generator of small chunks
+            for chunk in body:
+                await slot.put(writer, chunk)
+        elif hasattr(body, "__anext__"):  # an async generator
+            async for chunk in body:
+                await slot.put(writer, chunk)
+        await slot.flush(writer)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
 
 
 def _peer(writer):
@@ -222,18 +424,11 @@ def _peer(writer):
     return addr[0] if addr else "?"
 
 
-async def _drain(reader, length):
-    while length > 0:
-        chunk = await reader.read(min(length, 512))
-        if not chunk:
-            return
-        length -= len(chunk)
-
-
-async def _send(writer, data):
+async def _send(writer, code):
+    """Answer with the canned response for code (None: just close), then close."""
     try:
-        if data:
-            await writer.awrite(data)
+        if code:
+            await writer.awrite(_canned(code))
         await writer.aclose()
     except Exception:
         pass

@@ -15,6 +15,9 @@ AXE = ROOT / "build" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# On Chromium's HSTS preload list: the browser itself turns http:// into https:// (the bench has no
+# certificate for it). The OS probe for these hosts is plain HTTP and is checked in test_captive.py.
+HSTS_PRELOADED = {"fedoraproject.org", "ping.archlinux.org"}
 LANGS = {"bs": "Pošalji prijedlog", "hr": "Pošalji prijedlog", "sr-Latn": "Pošalji prijedlog",
          "sr-Cyrl": "Пошаљи приједлог", "en": "Send proposal"}
 
@@ -50,8 +53,6 @@ def wait_for(predicate, timeout=60.0):
     raise AssertionError("condition not met within %.0f s" % timeout)
 
 
-@pytest.mark.xfail(strict=False, reason="known: Chromium's 1-1.5 KB request heads plus the grown firmware baseline "
-                   "run the simulated ESP32 heap out (MemoryError while reading the head); see docs/captive-portal.md")
 def test_probes_lead_to_the_portal_and_the_form_works_in_every_language(stack, chromium):
     from simulators.stack import free_port
 
@@ -62,6 +63,8 @@ def test_probes_lead_to_the_portal_and_the_form_works_in_every_language(stack, c
     # so Chromium asks for the probe URL itself and sends the probe's Host header.
     browser = chromium("--host-resolver-rules=MAP * 127.0.0.1:%d" % port)
     for host, path, _ in PROBES:
+        if host in HSTS_PRELOADED:
+            continue
         page = browser.new_page()  # each captive sheet is a fresh web view
         page.goto("http://%s%s" % (host, path))
         page.wait_for_selector("form[action='/proposals']", timeout=15000)
@@ -83,8 +86,6 @@ def test_probes_lead_to_the_portal_and_the_form_works_in_every_language(stack, c
     assert {r["title"] for r in rows} == {"Ideja (%s) <script>alert(1)</script>" % lang for lang in LANGS}
 
 
-@pytest.mark.xfail(strict=False, reason="known: Chromium's 1-1.5 KB request heads plus the grown firmware baseline "
-                   "run the simulated ESP32 heap out (MemoryError while reading the head); see docs/captive-portal.md")
 def test_the_form_at_phone_width_is_accessible(tmp_path_factory, chromium):
     from conftest import start_bench
 
