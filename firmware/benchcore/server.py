@@ -124,6 +124,8 @@ class _Slot:
                     continue
                 e = i - 1 if i > s and buf[i - 1] == 13 else i
                 return s, e
+            if first and self.end > self.start and not 65 <= buf[self.start] <= 90 and buf[self.start] != 13:
+                return 0, -1  # not a method (a TLS hello, garbage): refuse now, not after the timeout
             if skipping:
                 self.start = self.end = 0
             elif self.start:  # move the partial line to the front (memmove)
@@ -296,6 +298,8 @@ class PortalServer(Microdot):
             got = await slot.line(reader, True)
         if got is None:
             return 414
+        if got[1] < 0:
+            return 400
         parts = bytes(slot.mv[got[0]:got[1]]).split(b" ")
         if len(parts) != 3 or parts[2] not in (b"HTTP/1.0", b"HTTP/1.1") or parts[1][:1] != b"/":
             return 400
