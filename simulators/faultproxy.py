@@ -130,10 +130,7 @@ class FaultProxy:
         loop = self._loop = asyncio.new_event_loop()
         try:
             loop.run_until_complete(self._main(ready))
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(_cancel_the_rest())
         finally:
             loop.close()
 
@@ -227,6 +224,13 @@ class FaultProxy:
         # A dead connection stays open on the bench's side until the bench closes it or a cut.
         while not conn.client[1].transport.is_closing():
             await asyncio.sleep(0.2)
+
+
+async def _cancel_the_rest():
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def wait_listening(port, timeout=5.0):

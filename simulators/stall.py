@@ -23,9 +23,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
-from simulators.chaos import add_proxied_bench, submit
+from simulators.chaos import add_proxied_bench
 from simulators.stack import Stack
 
 CONDITIONS = ("healthy", "blackhole", "blackhole_reconnect", "refuse", "delay_500ms", "cut")
@@ -61,10 +62,20 @@ def measure(port, portal_url, seconds, interval=0.02, during=None):
     samples, errors = [], [0]
 
     def citizen():
+        # Another phone (source 127.0.0.2): the portal serves one request per phone at a time, so
+        # the probe's own address would queue it behind the submission and measure that instead.
         n = 0
         while not stop.is_set():
             n += 1
-            submit(portal_url, {"title": "Mjerenje %d" % n, "body": "Zastoj portala", "category": "other"})
+            body = urllib.parse.urlencode({"title": "Mjerenje %d" % n, "body": "Zastoj portala", "category": "other"})
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=("127.0.0.2", 0))
+            try:
+                conn.request("POST", "/proposals", body, {"Content-Type": "application/x-www-form-urlencoded"})
+                conn.getresponse().read()
+            except OSError:
+                pass
+            finally:
+                conn.close()
             stop.wait(1.0)
 
     def chaos():

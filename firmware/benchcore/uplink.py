@@ -173,9 +173,13 @@ class Uplink:
         self._client = client
         if not self._bounded(client.connect, False):
             await self._reply(0x20)
+        # The portal runs between the steps: each umqtt call may wait up to wait_ms (and handle the
+        # acks queued for our session meanwhile); back to back they stalled it for 300 ms and more.
         for leaf in ("ack", "cmd", "config", "digest"):
+            await asyncio.sleep(0)
             if not self._bounded(client.subscribe, self.topic(leaf), 1):
                 await self._reply(0x90)
+        await asyncio.sleep(0)
         self._bounded(client.publish, self.topic("status"), online, True, 1)
         self._in_flight = None
         self._last_tx = self._last_rx = ticks_ms()
