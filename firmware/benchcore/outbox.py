@@ -11,6 +11,7 @@ new file that replaces the old one by rename (atomic on littlefs).
 """
 import os
 import struct
+from array import array
 from binascii import crc32
 
 from benchcore.compat import const, file_size
@@ -26,6 +27,48 @@ class OutboxFull(Exception):
     pass
 
 
+class _Index:
+    """The pending proposals, oldest first: ids packed in one bytearray and record offsets in one
+    array, 20 bytes per proposal however many wait (a list of [str, int] took ~120 here)."""
+
+    def __init__(self, capacity):
+        self.ids = bytearray(ID_LEN * capacity)
+        self.offsets = array("I", bytes(4 * capacity))
+        self.count = 0
+
+    def _grow(self):
+        self.ids.extend(bytes(ID_LEN * 16))
+        self.offsets.extend(array("I", bytes(4 * 16)))
+
+    def append(self, pid, offset):
+        if self.count * ID_LEN >= len(self.ids):
+            self._grow()
+        at = self.count * ID_LEN
+        self.ids[at:at + ID_LEN] = pid if isinstance(pid, bytes) else pid.encode()
+        self.offsets[self.count] = offset
+        self.count += 1
+
+    def find(self, pid):
+        key = pid.encode() if isinstance(pid, str) else pid
+        ids = self.ids
+        for i in range(self.count):
+            at = i * ID_LEN
+            if ids[at:at + ID_LEN] == key:
+                return i
+        return -1
+
+    def remove(self, i):
+        mv = memoryview(self.ids)
+        for j in range(i, self.count - 1):  # 16 bytes at a time: no temporary copy of the index
+            mv[j * ID_LEN:(j + 1) * ID_LEN] = mv[(j + 1) * ID_LEN:(j + 2) * ID_LEN]
+            self.offsets[j] = self.offsets[j + 1]
+        self.count -= 1
+
+    def id_at(self, i):
+        at = i * ID_LEN
+        return bytes(self.ids[at:at + ID_LEN]).decode()
+
+
 class Outbox:
     def __init__(self, path="outbox.log", capacity=200, max_bytes=128 * 1024, log=print):
         self.path = path
@@ -33,7 +76,7 @@ class Outbox:
         self.max_bytes = max_bytes
         self._log = log
         self._header = bytearray(_HEADER)
-        self._pending = []  # [proposal id (str), offset of its record], oldest first
+        self._index = _Index(capacity)
         self.corrupt_records = 0
         self._size = 0
         self._load()
@@ -77,7 +120,7 @@ class Outbox:
             offset += len(chunk)
 
     def _load(self):
-        self._pending = []
+        self._index.count = 0
         size = file_size(self.path)
         if size < 0:
             self._size = 0
@@ -86,7 +129,7 @@ class Outbox:
         with open(self.path, "rb") as f:
             for kind, pid, offset, length in self._records(f):
                 if kind == _KIND_PROPOSAL:
-                    self._pending.append([pid, offset])
+                    self._index.append(pid, offset)
                 else:
                     self._forget(pid)
                 end = offset + _HEADER + length
@@ -97,28 +140,32 @@ class Outbox:
             self._compact()
 
     def _forget(self, pid):
-        for i in range(len(self._pending)):
-            if self._pending[i][0] == pid:
-                del self._pending[i]
-                return True
-        return False
+        i = self._index.find(pid)
+        if i < 0:
+            return False
+        self._index.remove(i)
+        return True
 
     def pending_ids(self):
-        return [entry[0] for entry in self._pending]
+        return [self._index.id_at(i) for i in range(self._index.count)]
+
+    def oldest(self):
+        """The id of the proposal waiting longest, or None: what the uplink sends next."""
+        return self._index.id_at(0) if self._index.count else None
 
     def __len__(self):
-        return len(self._pending)
+        return self._index.count
 
     def read(self, pid):
         """The stored message of a pending proposal, as bytes (None if not pending)."""
-        for entry in self._pending:
-            if entry[0] == pid:
-                with open(self.path, "rb") as f:
-                    f.seek(entry[1])
-                    f.readinto(self._header)
-                    length = (self._header[2] << 8) | self._header[3]
-                    return f.read(length)[ID_LEN:]
-        return None
+        i = self._index.find(pid)
+        if i < 0:
+            return None
+        with open(self.path, "rb") as f:
+            f.seek(self._index.offsets[i])
+            f.readinto(self._header)
+            length = (self._header[2] << 8) | self._header[3]
+            return f.read(length)[ID_LEN:]
 
     # -- writing -------------------------------------------------------------
     def _record(self, kind, pid, payload=b""):
@@ -147,19 +194,19 @@ class Outbox:
         needed = _HEADER + ID_LEN + len(payload)
         if needed > 0xFFFF:
             raise ValueError("proposal too large")
-        if len(self._pending) >= self.capacity:
+        if self._index.count >= self.capacity:
             raise OutboxFull()
         if self._size + needed > self.max_bytes:
             self._compact()
             if self._size + needed > self.max_bytes:
                 raise OutboxFull()
-        self._pending.append([pid, self._append(_KIND_PROPOSAL, pid, payload)])
+        self._index.append(pid, self._append(_KIND_PROPOSAL, pid, payload))
 
     def acknowledge(self, pid):
         """The hub has committed pid: drop it. Returns False for ids not pending."""
         if not self._forget(pid):
             return False
-        if not self._pending:
+        if not self._index.count:
             self._remove_log()
         else:
             self._append(_KIND_ACK, pid)
@@ -174,23 +221,25 @@ class Outbox:
 
     def _compact(self):
         # Copy the pending records one by one into a new file: never two copies in RAM.
-        if not self._pending:
+        if not self._index.count:
             self._remove_log()
             self.corrupt_records = 0
             return
         tmp = self.path + ".tmp"
-        moved = []
+        index = self._index
+        moved = array("I", bytes(4 * index.count))  # the new offsets count only after the rename
         with open(self.path, "rb") as src, open(tmp, "wb") as dst:
             out = 0
-            for pid, offset in self._pending:
-                src.seek(offset)
+            for i in range(index.count):
+                src.seek(index.offsets[i])
                 src.readinto(self._header)
                 length = (self._header[2] << 8) | self._header[3]
                 dst.write(self._header)
                 dst.write(src.read(length))
-                moved.append([pid, out])
+                moved[i] = out
                 out += _HEADER + length
         os.rename(tmp, self.path)
-        self._pending = moved
+        for i in range(index.count):
+            index.offsets[i] = moved[i]
         self._size = out
         self.corrupt_records = 0

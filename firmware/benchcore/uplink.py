@@ -221,9 +221,8 @@ class Uplink:
             self._last_tx = now
         busy = False
         if self._in_flight is None or ticks_diff(now, self._in_flight[1]) > RESEND_MS:
-            pending = self.outbox.pending_ids()
-            if pending:
-                pid = pending[0]
+            pid = self.outbox.oldest()
+            if pid is not None:
                 record = self.outbox.read(pid)
                 payload = protocol.proposal_payload(self.topic("proposal"), record, self.boot, clock.uptime(),
                                                     clock.now(), self.keyring.key_id, self.keyring.key)

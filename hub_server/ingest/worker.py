@@ -107,8 +107,11 @@ class IngestWorker:
         while True:
             try:
                 self.client.connect(self.host, self.port, keepalive=30)
-                break
             except OSError as exc:
                 log.warning("broker %s:%s unreachable (%s); retrying", self.host, self.port, exc)
                 time.sleep(1)
-        self.client.loop_forever(retry_first_connection=True)
+                continue
+            # Returns after a deliberate disconnect (a database error): connect again, so the
+            # broker redelivers what was not acknowledged.
+            self.client.loop_forever(retry_first_connection=True)
+            time.sleep(1)
