@@ -1,5 +1,4 @@
 """One idea from a simulated bench's form to the hub's database, with the real parts."""
-import json
 import re
 import subprocess
 import time
@@ -7,6 +6,7 @@ import time
 import pytest
 
 from simulators.stack import post_form
+from tests.support import wait_for
 
 pytestmark = pytest.mark.micropython
 
@@ -15,16 +15,6 @@ IDEA = {
     "body": "Љубазно молимо: нова чесма (љњџ ЉЊЏ).\nDrugi red: „navodnici“ & <b>ne HTML</b>",
     "category": "environment",
 }
-
-
-def wait_for(predicate, timeout=30.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 def submit(bench, fields=IDEA):

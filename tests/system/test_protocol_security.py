@@ -2,26 +2,16 @@
 import json
 import subprocess
 import sys
-import threading
 import time
 
 import paho.mqtt.client as mqtt
 import pytest
 
 from simulators.stack import post_form
+from tests.support import wait_for
 
 pytestmark = pytest.mark.micropython
 IDEA = {"title": "Rasvjeta u parku", "body": "Više svjetla kod klupe", "category": "infrastructure"}
-
-
-def wait_for(predicate, timeout=30.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 def client(stack, user, password, on_message=None):
@@ -158,7 +148,6 @@ def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
 def test_a_key_rotation_loses_no_proposal_in_flight(stack):
     stack.stop_ingest()
     bench = stack.add_bench("livno-1", "Livno")
-    receipts = set()
     for n in range(3):
         status, page = post_form(bench.portal_url + "/proposals", dict(IDEA, title=f"Ideja {n}"))
         assert status == 200
