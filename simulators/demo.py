@@ -23,6 +23,7 @@ def main() -> int:
         shutil.rmtree(DEMO_DIR)  # a fresh system each run: no stale ports or broker state
     stop_requested = []
     signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(1))
+    workers = []
     stack = Stack(DEMO_DIR, echo=lambda line: print(line, flush=True) if os.environ.get("DEMO_VERBOSE") else None)
     try:
         print("demo: preparing the hub database ...", flush=True)
@@ -33,6 +34,9 @@ def main() -> int:
         stack.start_broker()
         stack.start_ingest()
         stack.start_downlink()
+        # alerts (offline, low battery, sensor faults) and the reviewers' batched e-mails
+        workers.append(stack._spawn("fleet-check", [sys.executable, "-m", "hub_server.cli", "fleet-check",
+                                                    "--every", "60"]))
         hub_url = stack.start_web()
         for bench in stack.benches.values():
             bench.start()
@@ -50,9 +54,11 @@ def main() -> int:
         }
         (DEMO_DIR / "endpoints.json").write_text(json.dumps(endpoints, indent=2, ensure_ascii=False))
         print(f"\nHub (reviewers):   {hub_url}   login: {reviewer['username']} / {reviewer['password']}")
+        print(f"Public portal:     {endpoints['public']}")
+        print(f"Fleet dashboard:   {endpoints['dashboard']}   API schema: {endpoints['openapi']}")
         print(f"Broker:            127.0.0.1:{stack.broker_port}")
         for bid, b in stack.benches.items():
-            print(f"Bench {bid:<18} portal: {b.portal_url}/")
+            print(f"Bench {bid:<18} portal: {b.portal_url}/   captive DNS: {endpoints['benches'][bid]['dns']}")
         print(f"Endpoints written to {DEMO_DIR / 'endpoints.json'}")
         print("Open a bench portal, leave an idea, then see it on the hub. " +
               (f"Stopping in {seconds:.0f} s." if seconds else "Ctrl-C stops the demo."), flush=True)
@@ -66,6 +72,9 @@ def main() -> int:
         pass
     finally:
         print("\ndemo: stopping ...", flush=True)
+        for worker in workers:
+            worker.terminate()
+            worker.wait(10)
         stack.stop()
         for bid, b in stack.benches.items():
             print(f"bench {bid}: peak heap {b.peak_heap} bytes of {b.heap}")
