@@ -43,13 +43,14 @@ def free_udp_port() -> int:
 
 
 def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, mqtt_user=None,
-                 mqtt_password=None, key=None, key_id="k1", **extra):
+                 mqtt_password=None, key=None, key_id="k1", mqtt_tls=None, **extra):
+    """mqtt_tls: {"tls": True, "ca": PEM or base64 DER, "server_hostname": name} for a TLS broker."""
     cfg = {
         "bench_id": bench_id,
         "municipality": municipality,
         "ssid": "LINK klupa · " + municipality,
         "mqtt": {"host": broker_host, "port": broker_port, "user": mqtt_user, "password": mqtt_password,
-                 "keepalive": 30},
+                 "keepalive": 30, **(mqtt_tls or {})},
         "portal": {"host": "127.0.0.1", "port": portal_port},
         # The captive DNS: port 53 on the bench, a free loopback UDP port here.
         "dns": {"host": "127.0.0.1", "port": free_udp_port()},

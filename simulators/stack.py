@@ -46,11 +46,13 @@ def wait_for_port(port: int, timeout: float = 15.0, proc=None, what="service") -
 
 
 class Stack:
-    def __init__(self, workdir: Path, echo=None):
+    def __init__(self, workdir: Path, echo=None, tls: bool = False):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.echo = echo
         self.broker_port = free_port()
+        # tls: the broker also gets a TLS listener (hub-made CA) and benches connect through it.
+        self.tls_port = free_port() if tls else None
         self.hub_password = secrets.token_urlsafe(12)
         self.database_url = os.environ.get("STACK_DATABASE_URL") or "sqlite:///" + str(self.dir / "hub.sqlite3")
         self.web_port = None
@@ -92,13 +94,21 @@ class Stack:
 
     # -- broker -------------------------------------------------------------
     def write_broker_config(self) -> Path:
+        tls = (["--tls-port", str(self.tls_port), "--tls-host", "127.0.0.1", "--tls-name", "127.0.0.1",
+                "--tls-name", "localhost"] if self.tls_port else ["--no-tls"])
         return Path(self.hub("broker-config", "--out", str(self.dir / "broker"),
-                             "--port", str(self.broker_port)).strip())
+                             "--port", str(self.broker_port), *tls).strip())
+
+    @property
+    def ca_pem(self) -> str:
+        return self.hub("broker-ca", "--out", str(self.dir / "broker"))
 
     def start_broker(self) -> None:
         conf = self.write_broker_config()
         self.broker = self._spawn("broker", [mosquitto_binary(), "-c", str(conf)])
         wait_for_port(self.broker_port, proc=self.broker, what="mosquitto")
+        if self.tls_port:
+            wait_for_port(self.tls_port, proc=self.broker, what="mosquitto (TLS)")
 
     def reload_broker(self) -> None:
         """New benches: rewrite the password file and ACL, then SIGHUP makes mosquitto reread them."""
@@ -136,13 +146,17 @@ class Stack:
         return f"http://127.0.0.1:{self.web_port}/"
 
     # -- benches ------------------------------------------------------------
-    def add_bench(self, bench_id: str, municipality: str, start: bool = True, **config_extra) -> BenchProcess:
+    def add_bench(self, bench_id: str, municipality: str, start: bool = True, tls_ca: str | None = None,
+                  **config_extra) -> BenchProcess:
+        """On a TLS stack the bench connects to the TLS listener with the hub's CA (tls_ca: another
+        CA's PEM instead)."""
         creds = json.loads(self.hub("bench-add", bench_id, "--municipality", municipality))
         if self.broker is not None:
             self.reload_broker()
-        cfg = bench_config(bench_id, municipality, "127.0.0.1", self.broker_port, free_port(),
+        tls = {"tls": True, "ca": tls_ca or self.ca_pem, "server_hostname": "localhost"} if self.tls_port else {}
+        cfg = bench_config(bench_id, municipality, "127.0.0.1", self.tls_port or self.broker_port, free_port(),
                            mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
-                           key=creds["key"], key_id=creds["key_id"], **config_extra)
+                           key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls, **config_extra)
         bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
         self.benches[bench_id] = bench
         if start:

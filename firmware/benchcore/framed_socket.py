@@ -5,10 +5,14 @@ portal while the uplink is dead. Its socket is non-blocking underneath: a read w
 wait_ms, then raises ETIMEDOUT. If that happens between two MQTT packets (at_boundary), the
 stream is intact: the reply (CONNACK, PUBACK, SUBACK) is still on its way and the uplink reads
 it later. Mid-packet, the stream is lost and the uplink reconnects.
+
+The socket may be an SSLSocket (mqtt.tls): its poll() counts bytes mbedTLS already decrypted, and
+its recv() returns None while only part of a TLS record has arrived. Until hold_until_flushed()'s
+bytes are out (the TLS handshake happens as they go), writes are held and reads find nothing.
 """
 import select
 
-from benchcore.compat import const
+from benchcore.compat import const, ticks_diff, ticks_ms
 
 ETIMEDOUT = const(110)
 _BOUNDARY = const(0)
@@ -28,6 +32,23 @@ class FramedSocket:
         self._remaining = 0
         self._shift = 0
         self.at_boundary = True
+        self._held = None  # bytes written before the TLS handshake is over
+
+    def hold(self):
+        self._held = b""
+
+    def flush_held(self):
+        """One non-blocking try at sending the held bytes (which drives a pending TLS handshake);
+        True once all are out. TLS errors (a refused certificate) are raised from here."""
+        if self._held is None:
+            return True
+        while self._held:
+            n = self._sock.write(self._held)
+            if n is None:  # EAGAIN: the handshake (or the send buffer) waits for the network
+                return False
+            self._held = self._held[n:]
+        self._held = None
+        return True
 
     # -- what umqtt.simple calls -------------------------------------------
     def connect(self, addr):
@@ -37,14 +58,26 @@ class FramedSocket:
         self._blocking = flag
 
     def read(self, n):
+        if self._held is not None:
+            self.at_boundary = self._state == _BOUNDARY
+            raise OSError(ETIMEDOUT)  # nothing can arrive before our first bytes are out
         if not self._blocking and not self.readable(0):
             return None
         buf = b""
+        start = ticks_ms()
         while len(buf) < n:
-            if not self.readable(self.wait_ms):
+            left = self.wait_ms - ticks_diff(ticks_ms(), start)
+            if left < 0 or not self.readable(left):
                 self.at_boundary = self._state == _BOUNDARY and not buf
                 raise OSError(ETIMEDOUT)
-            chunk = self._sock.recv(n - len(buf))
+            try:
+                chunk = self._sock.recv(n - len(buf))
+            except OSError as exc:
+                if exc.args[0] != 11:  # EAGAIN
+                    raise
+                chunk = None
+            if chunk is None:
+                continue  # TLS: part of a record only; wait for the rest
             if not chunk:
                 # The broker (or the link) closed. Not b"": umqtt's connect() would index it and
                 # fail with IndexError; OSError(-1) is what umqtt itself raises for a closed socket.
@@ -58,6 +91,9 @@ class FramedSocket:
         view = memoryview(data)
         if length is not None:
             view = view[:length]
+        if self._held is not None:
+            self._held += bytes(view)
+            return len(view)
         sent = 0
         while sent < len(view):
             try:
@@ -66,7 +102,7 @@ class FramedSocket:
                 if exc.args[0] != 11:  # EAGAIN: the send buffer is full
                     raise
                 n = 0
-            if not n:
+            if not n:  # 0, or None from an SSLSocket that would block
                 if not self._writable(self.wait_ms):
                     # Part of a packet may be out already: the outgoing stream is broken, never
                     # "a reply still on its way" (Uplink._bounded must reconnect, not wait).

@@ -5,6 +5,8 @@ it leaves the outbox only when a signed ack names it; then the next one goes (on
 a time, so the hub receives a bench's proposals in order). Unacked records go again after
 RESEND_MS or a reconnect; the hub stores by id, so a repeat is harmless. The TCP connect is
 non-blocking and umqtt's socket is a FramedSocket, so no call waits longer than wait_ms.
+With mqtt.tls the socket is wrapped in TLS after the connect (benchcore.tls) and the handshake is
+driven step by step between the portal's turns (_handshake); docs/protocol.md, "Transport security".
 """
 import asyncio
 import socket
@@ -54,6 +56,14 @@ class Uplink:
         self._last_tx = self._last_rx = self._last_telemetry = 0
         self.connected = False
         self.published = self.acked = self.rejected = 0
+        self._tls = None  # the SSLContext (holds the parsed CA)
+        if self._mqtt.get("tls"):
+            # Made at boot, before the portal fragments the heap: its object is one 3 KB block
+            # (host bytes) that a long-running bench may no longer find in one piece.
+            from benchcore import tls
+
+            self._tls = tls.context(self._mqtt)
+        self.tls_step_ms = 0  # the longest single handshake step seen: the portal's worst stall
 
     def set_telemetry_period(self, seconds):
         """The power policy decides the cadence (less often when energy is short), unless the
@@ -132,6 +142,47 @@ class Uplink:
                 raise OSError(ETIMEDOUT)
             await asyncio.sleep(_POLL_MS / 1000)
 
+    def _wrap_tls(self, raw):
+        from benchcore import tls
+
+        try:
+            return tls.wrap(self._tls, raw, self._mqtt)
+        except Exception:
+            raw.close()
+            raise
+
+    async def _handshake(self):
+        """Push the TLS handshake on with umqtt's held CONNECT, one non-blocking step at a time;
+        the CPU-bound steps (ECDHE, checking the certificate's signature) cannot be split."""
+        from benchcore.tls import TLSError
+
+        start = ticks_ms()
+        worst = 0
+        while True:
+            t = ticks_ms()
+            try:
+                done = self._sock.flush_held()
+            except (ValueError, OSError) as exc:
+                code = exc.args[0] if exc.args else None
+                if isinstance(exc, OSError) and isinstance(code, int) and code >= 0:
+                    raise  # the network: reset, refused, timed out
+                # mbedTLS: a refused certificate is ValueError("The certificate is not correctly
+                # signed by the trusted CA"), other TLS failures a negative error code
+                raise TLSError("TLS: broker refused: %s" % (
+                    ("mbedTLS error -0x%x" % -code) if isinstance(code, int) else str(exc).strip()))
+            step = ticks_diff(ticks_ms(), t)
+            if step > worst:
+                worst = step
+            if done:
+                if worst > self.tls_step_ms:
+                    self.tls_step_ms = worst
+                self._log("uplink: TLS handshake in %d ms, longest step %d ms"
+                          % (ticks_diff(ticks_ms(), start), worst))
+                return
+            if ticks_diff(ticks_ms(), start) > self._mqtt.get("connect_timeout_s", 10) * 1000:
+                raise OSError(ETIMEDOUT)
+            await asyncio.sleep(0 if self._sock.readable(0) else _POLL_MS / 1000 / 5)
+
     async def _reply(self, what):
         """Wait (without blocking) for the reply umqtt gave up waiting for; consume it."""
         start = ticks_ms()
@@ -161,7 +212,12 @@ class Uplink:
         from umqtt.simple import MQTTClient
 
         raw = await self._open_tcp()
+        tls = self._mqtt.get("tls")
+        if tls:
+            raw = self._wrap_tls(raw)
         self._sock = FramedSocket(raw, self._mqtt.get("wait_ms", 200))
+        if tls:
+            self._sock.hold()  # umqtt's CONNECT waits here until the handshake is over
         umqtt_simple.socket = _SocketModule(self._sock, self._addr)
         m = self._mqtt
         client = MQTTClient("bench-" + self.bench_id, m["host"], port=m["port"], user=m["user"],
@@ -172,6 +228,8 @@ class Uplink:
         client.set_last_will(self.topic("status"), self._status("offline"), retain=True, qos=1)
         self._client = client
         if not self._bounded(client.connect, False):
+            if tls:
+                await self._handshake()
             await self._reply(0x20)
         # The portal runs between the steps: each umqtt call may wait up to wait_ms (and handle the
         # acks queued for our session meanwhile); back to back they stalled it for 300 ms and more.
@@ -185,7 +243,7 @@ class Uplink:
         self._last_tx = self._last_rx = ticks_ms()
         self._last_telemetry = ticks_ms() - self.telemetry_every_ms + 3000
         self.connected = True
-        self._log("uplink: connected to %s:%d" % (m["host"], m["port"]))
+        self._log("uplink: connected to %s:%d%s" % (m["host"], m["port"], " (TLS)" if tls else ""))
 
     def _disconnect(self):
         self.connected = False
