@@ -35,3 +35,19 @@ def file_size(path):
         return os.stat(path)[6]
     except OSError:
         return -1
+
+
+try:
+    from binascii import crc32 as _crc32
+
+    _crc32("")  # MicroPython: a str is a buffer of its UTF-8 bytes, no copy needed
+    _STR_IS_BUFFER = True
+except TypeError:  # CPython
+    _STR_IS_BUFFER = False
+
+
+def as_buffer(piece):
+    """piece (str or bytes) as something file.write and crc32 take, without copying where possible."""
+    if _STR_IS_BUFFER or not isinstance(piece, str):
+        return piece
+    return piece.encode()

@@ -3,9 +3,10 @@
 The file is an append-only log of records:
     magic (1) | kind (1) | length (2, big-endian) | crc32 (4) | proposal id (16) | payload
 kind P holds a proposal's message, kind A marks a proposal as acknowledged (no payload).
-The crc covers kind, length, id and payload, so a torn or corrupted record is detected
-and skipped; the records after it still count. Each append is one write then a close, which
-littlefs makes durable before the citizen sees a receipt. When nothing is pending the log
+The crc covers id, payload, then kind and length, so a torn or corrupted record is detected
+and skipped; the records after it still count. A record is written as zeros for its header, the
+payload piece by piece, then the real header; the close makes littlefs commit it, before the
+citizen sees a receipt. A power cut before the header leaves zeros, which the loader skips. When nothing is pending the log
 is deleted; when acked records take up space it is compacted one record at a time into a
 new file that replaces the old one by rename (atomic on littlefs).
 """
@@ -14,7 +15,7 @@ import struct
 from array import array
 from binascii import crc32
 
-from benchcore.compat import const, file_size
+from benchcore.compat import as_buffer, const, file_size
 
 _MAGIC = const(0xB7)
 _HEADER = const(8)
@@ -98,7 +99,7 @@ class Outbox:
                     return
                 continue
             body = f.read(length)
-            if len(body) != length or crc32(body, crc32(header[1:4])) != struct.unpack(">I", header[4:8])[0]:
+            if len(body) != length or crc32(header[1:4], crc32(body)) != struct.unpack(">I", header[4:8])[0]:
                 self.corrupt_records += 1
                 offset = self._resync(f, offset + 1)
                 if offset < 0:
@@ -165,42 +166,53 @@ class Outbox:
             f.seek(self._index.offsets[i])
             f.readinto(self._header)
             length = (self._header[2] << 8) | self._header[3]
-            return f.read(length)[ID_LEN:]
+            f.seek(self._index.offsets[i] + _HEADER + ID_LEN)
+            return f.read(length - ID_LEN)
 
     # -- writing -------------------------------------------------------------
-    def _record(self, kind, pid, payload=b""):
-        body = pid.encode() + payload
-        head = bytearray(_HEADER)
-        head[0] = _MAGIC
-        head[1] = kind
-        head[2] = len(body) >> 8
-        head[3] = len(body) & 0xFF
-        struct.pack_into(">I", head, 4, crc32(body, crc32(head[1:4])))
-        return head, body
-
-    def _append(self, kind, pid, payload=b""):
-        head, body = self._record(kind, pid, payload)
+    def _append(self, kind, pid, pieces=()):
+        """Write one record at the end of the log; returns its offset."""
         offset = self._size
-        with open(self.path, "ab") as f:
-            f.write(head + body)
-        # close() above is what makes littlefs commit the write
-        self._size = offset + len(head) + len(body)
+        head = bytearray(_HEADER)
+        with open(self.path, "r+b" if offset else "wb") as f:
+            f.seek(offset)
+            f.write(head)  # zeros until the payload is all there
+            crc = crc32(pid)
+            f.write(pid)
+            for piece in pieces:
+                piece = as_buffer(piece)
+                f.write(piece)
+                crc = crc32(piece, crc)
+            length = f.tell() - offset - _HEADER  # len() of a str counts characters, not bytes
+            if length > 0xFFFF:
+                raise ValueError("proposal too large")  # the zero header keeps it out of the log
+            head[0] = _MAGIC
+            head[1] = kind
+            head[2] = length >> 8
+            head[3] = length & 0xFF
+            struct.pack_into(">I", head, 4, crc32(head[1:4], crc))
+            f.seek(offset)
+            f.write(head)
+        # close() above is what makes littlefs commit the record
+        self._size = offset + _HEADER + length
         return offset
 
     def add(self, pid, payload):
-        """Store a proposal durably; raises OutboxFull when the bench cannot take more."""
+        """Store a proposal durably; raises OutboxFull when the bench cannot take more.
+        payload: bytes, or a list of str/bytes pieces (protocol.proposal_pieces)."""
         if len(pid) != ID_LEN:
             raise ValueError("proposal id must be %d characters" % ID_LEN)
-        needed = _HEADER + ID_LEN + len(payload)
-        if needed > 0xFFFF:
-            raise ValueError("proposal too large")
+        pieces = (payload,) if isinstance(payload, (bytes, bytearray)) else payload
+        bound = _HEADER + ID_LEN  # UTF-8 takes at most 4 bytes a character
+        for piece in pieces:
+            bound += len(piece) * (4 if isinstance(piece, str) else 1)
         if self._index.count >= self.capacity:
             raise OutboxFull()
-        if self._size + needed > self.max_bytes:
+        if self._size + bound > self.max_bytes:
             self._compact()
-            if self._size + needed > self.max_bytes:
+            if self._size + bound > self.max_bytes:
                 raise OutboxFull()
-        self._index.append(pid, self._append(_KIND_PROPOSAL, pid, payload))
+        self._index.append(pid, self._append(_KIND_PROPOSAL, pid.encode(), pieces))
 
     def acknowledge(self, pid):
         """The hub has committed pid: drop it. Returns False for ids not pending."""
@@ -209,7 +221,7 @@ class Outbox:
         if not self._index.count:
             self._remove_log()
         else:
-            self._append(_KIND_ACK, pid)
+            self._append(_KIND_ACK, pid.encode())
         return True
 
     def _remove_log(self):

@@ -11,6 +11,7 @@ import time
 from microdot.microdot import Response
 
 from benchcore import VERSION, pages, protocol
+from benchcore.clock import uptime
 from benchcore.compat import const, file_size
 from benchcore.forms import FormError, parse_urlencoded, validate_proposal
 from benchcore.i18n import pick_language, strings
@@ -45,7 +46,6 @@ def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None
                        every_ms=cfg.get("every_ms", 500))
     # Submissions have a bucket of their own: a few in a row, then one a minute from each phone.
     app.posts = TokenBuckets(cfg.get("post_burst", 8), cfg.get("post_every_ms", 60000))
-    booted = time.time()
 
     def lang_of(request, fields=None):
         chosen = (fields or {}).get("lang") or request.args.get("lang")
@@ -86,13 +86,14 @@ def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None
         fields = {}
         try:
             fields = parse_urlencoded(request.body)
+            request._body = None  # the raw form (up to 21 KB) is not needed once decoded
             lang = lang_of(request, fields)
             proposal = validate_proposal(fields)
         except FormError as exc:
             return html(lang, strings(lang)["error"], pages.form(lang, fields, exc), 400)
         proposal["lang"] = lang
         pid = protocol.new_proposal_id()
-        msg = protocol.encode_proposal(bench_id, pid, proposal, clock(), int(time.time() - booted))
+        msg = protocol.proposal_pieces(bench_id, pid, proposal, clock(), uptime())
         del proposal, fields
         try:
             outbox.add(pid, msg)

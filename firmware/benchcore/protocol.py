@@ -37,12 +37,20 @@ def _dump(value):
         return json.dumps(value)
 
 
+def encode_pieces(pairs):
+    """A JSON object with keys in the given order, as a list of str pieces: written to flash one
+    by one, a long description never needs a second contiguous copy of itself."""
+    pieces = ["{"]
+    for key, value in pairs:
+        pieces.append(("," if len(pieces) > 1 else "") + _dump(key) + ":")
+        pieces.append(_dump(value))
+    pieces.append("}")
+    return pieces
+
+
 def encode(pairs):
     """JSON object with keys in the given order: both sides produce the same bytes."""
-    parts = []
-    for key, value in pairs:
-        parts.append(_dump(key) + ":" + _dump(value))
-    return ("{" + ",".join(parts) + "}").encode()
+    return "".join(encode_pieces(pairs)).encode()
 
 
 _sequence = [0, 0]  # (boot, last n): proposals are numbered in the order citizens sent them
@@ -55,10 +63,15 @@ def start_sequence(boot):
 
 def encode_proposal(bench_id, proposal_id, fields, created, uptime_s, boot=None, n=None):
     """The proposal's record: stored on flash as is, and sent as the first line of its message."""
+    return "".join(proposal_pieces(bench_id, proposal_id, fields, created, uptime_s, boot, n)).encode()
+
+
+def proposal_pieces(bench_id, proposal_id, fields, created, uptime_s, boot=None, n=None):
+    """The record as str pieces (see encode_pieces), numbered in the bench's sequence."""
     if n is None:
         _sequence[1] += 1
         boot, n = _sequence
-    return encode((
+    return encode_pieces((
         ("v", PROTOCOL_VERSION),
         ("id", proposal_id),
         ("bench", bench_id),
@@ -79,9 +92,22 @@ def encode_proposal(bench_id, proposal_id, fields, created, uptime_s, boot=None,
 
 def proposal_payload(topic_name, record, boot, uptime_s, now, key_id, key):
     """record + a line of what the bench knows at sending time (to date a proposal made before
-    its clock was set), signed."""
+    its clock was set), signed; built in one buffer, so a long record is not copied twice more."""
     meta = encode((("boot", boot), ("up", uptime_s), ("now", now)))
-    return signing.sign(topic_name, record + b"\n" + meta, key_id, key)
+    mac = signing.hmac_sha256(key, topic_name.encode(), b"\n", record, b"\n", meta)
+    kid = key_id.encode()
+    out = bytearray(len(record) + len(meta) + len(kid) + 67)
+    at = len(record)
+    out[:at] = record
+    out[at] = 10
+    out[at + 1:at + 1 + len(meta)] = meta
+    at += 1 + len(meta)
+    out[at] = 10
+    out[at + 1:at + 1 + len(kid)] = kid
+    at += 1 + len(kid)
+    out[at] = 32
+    out[at + 1:] = hexlify(mac)
+    return out
 
 
 def open_hub_message(topic_name, payload, keys):

@@ -42,6 +42,11 @@ with open(PATH, "wb") as f:
 box = Outbox(PATH)
 check("both records back", box.pending_ids() == [pid(1), pid(2)])
 check("utf-8 payload intact", box.read(pid(2)) == "drugi љњџ".encode())
+pieces = ["{", '"t":', '"љњџ čć €"', "}"]  # str pieces: lengths in bytes, not characters
+box.add(pid(3), pieces)
+check("str pieces stored as UTF-8", box.read(pid(3)) == "".join(pieces).encode())
+check("str pieces survive a reload", Outbox(PATH).read(pid(3)) == "".join(pieces).encode())
+box.acknowledge(pid(3))
 box.acknowledge(pid(1))
 box.acknowledge(pid(2))
 check("log removed when empty", PATH not in os.listdir())

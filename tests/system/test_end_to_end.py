@@ -86,8 +86,8 @@ def test_a_malformed_ack_is_logged_and_loses_nothing(stack):
 
 BAD_FORMS = [
     (dict(IDEA, title=""), 400, "Ovo polje je obavezno."),
-    (dict(IDEA, body="x" * 7000), 413, "Prijedlog je prevelik."),
-    (dict(IDEA, body="x" * 2100), 400, "Tekst je predug."),
+    (dict(IDEA, body="x" * 13000), 413, "Prijedlog je prevelik."),
+    (dict(IDEA, body="x" * 1001), 400, "Tekst je predug."),
     (dict(IDEA, category="weather"), 400, "Izaberite oblast s liste."),
     (dict(IDEA, title="<script>alert(1)</script>", contact="x"), 400, "&lt;script&gt;alert(1)&lt;/script&gt;"),
 ]
