@@ -3,7 +3,7 @@ import threading
 import time
 import urllib.parse
 
-from conftest import Phone
+from tests.portal.conftest import Phone
 
 IDEA = {"title": "Klupa u hladu", "body": "Молимо још клупа и дрвећа у парку. <b>hvala</b> & ćao", "category": "environment"}
 

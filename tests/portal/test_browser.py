@@ -87,7 +87,7 @@ def test_probes_lead_to_the_portal_and_the_form_works_in_every_language(stack, c
 
 
 def test_the_form_at_phone_width_is_accessible(tmp_path_factory, chromium):
-    from conftest import start_bench
+    from tests.portal.conftest import start_bench
 
     if not AXE.exists():
         pytest.skip("axe-core is not installed (make setup runs scripts/ensure-axe-core.sh)")

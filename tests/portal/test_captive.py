@@ -12,7 +12,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import Phone
+from tests.portal.conftest import Phone
 
 pytestmark = pytest.mark.micropython
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "portal"
