@@ -10,12 +10,17 @@ are dropped as they pass, and the same buffer then carries the response out in _
 that grows with the request except the body of a form (≤ MAX_BODY, allocated once, exactly).
 
 Limits: a head of at most MAX_HEAD bytes and MAX_HEADERS lines, no line of a kept header longer
-than _LINE; a body ≤ MAX_BODY (bigger ones up to DRAIN_LIMIT are read and thrown away so the phone
-can read the 413; bigger still are cut off); a timeout to finish each request; MAX_ACTIVE served at
-once (≤ 2 per phone) while up to MAX_WAITING wait; MAX_PER_CLIENT connections per phone; a token
-bucket of requests per phone. What fails a limit gets a short 4xx/503 and the connection is closed;
-the other phones are served on. Browsers open connections ahead of need: such an idle connection
-takes no slot, and when a limit is reached the oldest idle one is closed to make room."""
+than _LINE (a GET or HEAD request line longer than that is skipped to its end and answered as a
+path the portal lacks: the phone is sent to the portal); a body ≤ MAX_BODY (bigger ones up to
+DRAIN_LIMIT are read and thrown away so the phone can read the 413; bigger still are cut off); a
+timeout to finish each request; MAX_ACTIVE served at once (≤ 2 per phone) while up to MAX_WAITING
+wait; MAX_PER_CLIENT connections per phone; a token bucket of requests per phone. Slow clients
+cannot hold the slots: the head must come within head_timeout_s of taking a slot and a body must
+flow at BODY_RATE after a grace (408); a phone with a slot waits behind one without, and such a
+phone may take the slot of a request that has brought nothing for QUIET_MS (503). What fails a
+limit gets a short 4xx/503 and the connection is closed; the other phones are served on.
+Browsers open connections ahead of need: such an idle connection takes no slot, and when a limit
+is reached the oldest idle one is closed to make room."""
 import asyncio
 import gc
 
@@ -29,7 +34,7 @@ from benchcore.compat import const, ticks_diff, ticks_ms
 MAX_ACTIVE = const(3)
 MAX_WAITING = const(10)
 MAX_PER_CLIENT = const(4)
-_WAIT_S = 0.02
+_WAIT_MS = const(20)
 MAX_HEAD = const(8192)
 MAX_HEADERS = const(48)
 # The form at its limits (forms.LIMITS) in 3-byte UTF-8 characters ("„“", "€"), percent-encoded
@@ -38,6 +43,15 @@ MAX_BODY = const(12288)
 DRAIN_LIMIT = const(65536)
 _LINE = const(512)  # one slot's buffer: the longest kept head line, and the size of each write
 _CLIENTS = const(16)
+# Fairness (the watchdog, PortalServer._watch): the head must come within head_timeout_s of taking
+# a slot; a body then has BODY_GRACE_MS plus a second per BODY_RATE bytes (within the request
+# timeout), else 408. While a phone without a slot waits and all are taken, the request that has
+# brought nothing for the longest, at least QUIET_MS, loses its slot (503, Retry-After).
+BODY_RATE = const(2048)
+BODY_GRACE_MS = const(2000)
+QUIET_MS = const(2000)
+_TICK_MS = const(200)
+_LONG_URL = "/~long"  # stands for a GET/HEAD line too long to keep: no route has it, so a redirect
 # The only request headers the portal reads (Cookie: the portal sets none). Transfer-Encoding is
 # looked at to refuse it. All others are dropped as they are read.
 _KEEP = (b"host", b"content-length", b"content-type", b"accept-language", b"accept-encoding",
@@ -107,13 +121,22 @@ class _Slot:
         self.buf = bytearray(_LINE)
         self.mv = memoryview(self.buf)
         self.start = self.end = self.total = self.n = 0
+        self.task = self.why = None  # task: the request's while in service (None: the slot is free)
+        self.answering = False
+        self.t0 = self.last = self.limit = 0
 
-    def reset(self):
+    def reset(self, task, limit_ms):
         self.start = self.end = self.total = self.n = 0
+        self.task = task
+        self.why = None  # the code to answer with when the watchdog cancels the task
+        self.answering = False  # True once the request is read: no 408 from then on
+        self.t0 = self.last = ticks_ms()
+        self.limit = limit_ms  # ms from t0 to read the request in
 
     async def line(self, reader, first=False):
         """(start, end) in buf of the next line without its CR LF; None: too long to keep, or the
-        head is over MAX_HEAD. Lines of dropped headers longer than the buffer are skipped."""
+        head is over MAX_HEAD. Lines of dropped headers longer than the buffer are skipped, and so
+        is a GET (end -2) or HEAD (end -3) request line."""
         buf = self.buf
         skipping = False
         while True:
@@ -122,11 +145,14 @@ class _Slot:
                 s = self.start
                 self.start = i + 1
                 if skipping:
+                    if first:
+                        return 0, skipping  # a GET/HEAD line too long to keep, skipped to its end
                     skipping = False
                     continue
                 e = i - 1 if i > s and buf[i - 1] == 13 else i
                 return s, e
-            if first and self.end > self.start and not 65 <= buf[self.start] <= 90 and buf[self.start] != 13:
+            if (first and not skipping and self.end > self.start and not 65 <= buf[self.start] <= 90
+                    and buf[self.start] != 13):
                 return 0, -1  # not a method (a TLS hello, garbage): refuse now, not after the timeout
             if skipping:
                 self.start = self.end = 0
@@ -137,9 +163,14 @@ class _Slot:
             if self.end >= _LINE:
                 # May the line be skipped? Only if it is not the request line nor a kept header.
                 colon = buf.find(b":", 0, _NAME_MAX + 1)
-                if first or colon >= 0 and bytes(self.mv[:colon]).lower() in _KEEP:
+                if first and (buf.startswith(b"GET ") or buf.startswith(b"HEAD ")):
+                    # A search or tracking link opened in the captive sheet: skip to the end of the
+                    # line (within MAX_HEAD) and send the phone to the portal.
+                    skipping = -3 if buf[0] == 72 else -2
+                elif first or colon >= 0 and bytes(self.mv[:colon]).lower() in _KEEP:
                     return None
-                skipping = True
+                else:
+                    skipping = True
                 self.start = self.end = 0
             if self.total >= MAX_HEAD:
                 return None
@@ -148,6 +179,7 @@ class _Slot:
                 continue
             if not n:
                 raise EOFError()
+            self.last = ticks_ms()
             self.end += n
             self.total += n
 
@@ -183,21 +215,25 @@ class _Slot:
                 continue
             if not n:
                 return
+            self.last = ticks_ms()
             left -= n
 
 
 class PortalServer(Microdot):
-    def __init__(self, request_timeout_s=10, burst=40, every_ms=500):
+    def __init__(self, request_timeout_s=10, burst=40, every_ms=500, head_timeout_s=3):
         super().__init__()
-        self.timeout = request_timeout_s
+        self.timeout = int(request_timeout_s * 1000)  # ms
+        self.head_ms = int(head_timeout_s * 1000)
         self.requests = TokenBuckets(burst, every_ms)
         self.active = 0
         self.connections = 0
         self._busy = []  # phones with a request being served
+        self._waiting = []  # [client, task] of connections waiting for a slot, in arrival order
         self._per_client = {}
         self._idle = []  # [client, task] of connections that have sent nothing yet, oldest first
         self._slots = [_Slot() for _ in range(MAX_ACTIVE)]
-        self.refused = 0  # connections answered 429/503 without being served
+        self._watchdog = None
+        self.refused = 0  # connections answered 429/503 without being served (or preempted)
         self.timed_out = 0
         self.evicted = 0  # idle connections closed to make room
         Request.max_content_length = MAX_BODY
@@ -213,6 +249,52 @@ class PortalServer(Microdot):
                 return True
         return False
 
+    def _may_take(self, entry):
+        """A slot is free and entry is first in line: of the waiting connections, those of phones
+        with the fewest slots go first, in arrival order. At most two slots per phone."""
+        if self.active >= MAX_ACTIVE:
+            return False
+        mine = self._busy.count(entry[0])
+        if mine >= 2:
+            return False
+        ahead = True
+        for other in self._waiting:
+            if other is entry:
+                ahead = False
+            elif self._busy.count(other[0]) < mine + ahead:  # ahead and as few, or fewer
+                return False
+        return True
+
+    async def _watch(self):
+        """While requests are in service: 408 for a head or body too slow, close an answer that
+        is not read, and free a slot for a phone that has none."""
+        while self.active or self._waiting:
+            await asyncio.sleep_ms(_TICK_MS)
+            now = ticks_ms()
+            quiet = None
+            for slot in self._slots:
+                if slot.task is None or slot.why is not None:
+                    continue
+                age = ticks_diff(now, slot.t0)
+                if slot.answering:
+                    if age > self.timeout:
+                        slot.why = 0  # a phone that does not read its answer: just close
+                        slot.task.cancel()
+                elif age > slot.limit:
+                    slot.why = 408
+                    slot.task.cancel()
+                elif ticks_diff(now, slot.last) >= QUIET_MS and (
+                        quiet is None or ticks_diff(slot.last, quiet.last) < 0):
+                    quiet = slot
+            if quiet is not None and self.active >= MAX_ACTIVE:
+                for other in self._waiting:
+                    if other[0] not in self._busy:
+                        self.refused += 1
+                        quiet.why = 503
+                        quiet.task.cancel()
+                        break
+        self._watchdog = None
+
     async def handle_request(self, reader, writer):
         client = _peer(writer)
         if self._per_client.get(client, 0) >= MAX_PER_CLIENT and not self._evict_idle(client):
@@ -221,7 +303,6 @@ class PortalServer(Microdot):
             return await self._refuse(writer)
         self.connections += 1
         self._per_client[client] = self._per_client.get(client, 0) + 1
-        state = [False]  # becomes True once the response has started: no 408 after that
         slot = None
         entry = [client, asyncio.current_task()]
         try:
@@ -229,40 +310,48 @@ class PortalServer(Microdot):
             # a slot (and its buffer) only once its first bytes have come.
             self._idle.append(entry)
             try:
-                await asyncio.wait_for(_readable(reader.s), self.timeout)
+                await asyncio.wait_for_ms(_readable(reader.s), self.timeout)
             except asyncio.TimeoutError:
-                state[0] = True  # an idle connection that timed out is just closed
-                raise
+                self.timed_out += 1
+                return await _send(writer, None)  # an idle connection that timed out is just closed
             finally:
                 if entry in self._idle:
                     self._idle.remove(entry)
-            waited = 0
-            while self.active >= MAX_ACTIVE or self._busy.count(client) >= 2:
-                await asyncio.sleep(_WAIT_S)
-                waited += 1
-                if waited * _WAIT_S > self.timeout:
-                    raise asyncio.TimeoutError()
+            if self._watchdog is None:  # runs while requests are in service or waiting
+                self._watchdog = asyncio.create_task(self._watch())
+            if not self._may_take(entry):
+                self._waiting.append(entry)
+                since = ticks_ms()
+                while not self._may_take(entry):
+                    if ticks_diff(ticks_ms(), since) > self.timeout:
+                        self.timed_out += 1
+                        return await _send(writer, 408)
+                    await asyncio.sleep_ms(_WAIT_MS)
+                self._waiting.remove(entry)
             self.active += 1
             self._busy.append(client)
-            slot = self._slots.pop()
-            slot.reset()
-            await asyncio.wait_for(self._serve(reader, writer, client, state, slot), self.timeout)
-        except asyncio.TimeoutError:
-            self.timed_out += 1
-            await _send(writer, None if state[0] else 408)
-        except asyncio.CancelledError:  # evicted while idle: make room for a connection in use
-            await _send(writer, None)
+            for slot in self._slots:
+                if slot.task is None:
+                    break
+            slot.reset(entry[1], self.head_ms)
+            await self._serve(reader, writer, client, slot)
+        except asyncio.CancelledError:  # evicted while idle, or given up by the watchdog
+            code = slot.why if slot is not None else None
+            if code == 408:
+                self.timed_out += 1
+            await _send(writer, code)
         except (EOFError, OSError) as exc:  # the phone went away (or never sent anything)
             if slot is not None and exc.args and exc.args[0] not in (0, 32, 104):
                 print("portal: %s dropped: %r" % (client, exc))
             await _send(writer, None)
         except Exception as exc:  # anything else: note it, close, serve the others
             print("portal: %s dropped: %r" % (client, exc))
-            
             await _send(writer, None)
         finally:
+            if entry in self._waiting:
+                self._waiting.remove(entry)
             if slot is not None:
-                self._slots.append(slot)
+                slot.task = None
                 self.active -= 1
                 self._busy.remove(client)
             self.connections -= 1
@@ -276,8 +365,9 @@ class PortalServer(Microdot):
         self.refused += 1
         await _send(writer, 503)
 
-    async def _serve(self, reader, writer, client, state, slot):
+    async def _serve(self, reader, writer, client, slot):
         req = await self._read_request(reader, client, slot)
+        slot.answering = True
         if not isinstance(req, Request):
             await _send(writer, req)
             return
@@ -287,7 +377,6 @@ class PortalServer(Microdot):
             return
         res = await self.dispatch_request(req)
         del req
-        state[0] = True
         if res != Response.already_handled:
             await _write_response(res, writer, slot)
         await writer.aclose()
@@ -300,22 +389,25 @@ class PortalServer(Microdot):
             got = await slot.line(reader, True)
         if got is None:
             return 414
-        if got[1] < 0:
-            return 400
-        parts = bytes(slot.mv[got[0]:got[1]]).split(b" ")
-        if len(parts) != 3 or parts[2] not in (b"HTTP/1.0", b"HTTP/1.1") or parts[1][:1] != b"/":
-            return 400
-        method = parts[0]
-        for c in method:
-            if not 65 <= c <= 90:  # upper-case letters only
+        if got[1] < -1:  # an overlong GET or HEAD line: a request for a path the portal lacks
+            method, url, version = "GET" if got[1] == -2 else "HEAD", _LONG_URL, "1.1"
+        else:
+            if got[1] < 0:
                 return 400
-        try:
-            method = method.decode()
-            url = parts[1].decode()
-        except UnicodeError:
-            return 400
-        version = parts[2][5:].decode()
-        del parts
+            parts = bytes(slot.mv[got[0]:got[1]]).split(b" ")
+            if len(parts) != 3 or parts[2] not in (b"HTTP/1.0", b"HTTP/1.1") or parts[1][:1] != b"/":
+                return 400
+            method = parts[0]
+            for c in method:
+                if not 65 <= c <= 90:  # upper-case letters only
+                    return 400
+            try:
+                method = method.decode()
+                url = parts[1].decode()
+            except UnicodeError:
+                return 400
+            version = parts[2][5:].decode()
+            del parts
         headers = NoCaseDict()
         length = 0
         count = 0
@@ -360,6 +452,9 @@ class PortalServer(Microdot):
         if length > DRAIN_LIMIT:
             return 413
         body = b""
+        if length:  # the body must flow: a grace, then BODY_RATE bytes a second, else 408
+            slot.limit = min(ticks_diff(ticks_ms(), slot.t0) + BODY_GRACE_MS + length * 1000 // BODY_RATE,
+                             self.timeout)
         if length > MAX_BODY:
             await slot.drain(reader, length)  # then dispatch answers 413 in the phone's language
         elif length:
@@ -374,6 +469,7 @@ class PortalServer(Microdot):
                     continue
                 if not n:
                     return None
+                slot.last = ticks_ms()
                 have += n
             del view
         try:
