@@ -45,4 +45,10 @@ S = {
     'c_social': 'Socijalna pitanja',
     'c_infrastructure': 'Infrastruktura',
     'c_other': 'Ostalo',
+    'ds_validated': 'Prihvaćeno',
+    'ds_planned': 'Planirano',
+    'ds_in_progress': 'U toku',
+    'ds_done': 'Urađeno',
+    'ds_not_possible': 'Nije moguće',
+    'ds_answer': 'Odgovor',
 }

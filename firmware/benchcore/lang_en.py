@@ -45,4 +45,10 @@ S = {
     'c_social': 'Social issues',
     'c_infrastructure': 'Infrastructure',
     'c_other': 'Other',
+    'ds_validated': 'Accepted',
+    'ds_planned': 'Planned',
+    'ds_in_progress': 'In progress',
+    'ds_done': 'Done',
+    'ds_not_possible': 'Not possible',
+    'ds_answer': 'Answer',
 }

@@ -46,4 +46,10 @@ S = {
     'c_social': 'Социјална питања',
     'c_infrastructure': 'Инфраструктура',
     'c_other': 'Остало',
+    'ds_validated': 'Прихваћено',
+    'ds_planned': 'Планирано',
+    'ds_in_progress': 'У току',
+    'ds_done': 'Урађено',
+    'ds_not_possible': 'Није могуће',
+    'ds_answer': 'Одговор',
 }

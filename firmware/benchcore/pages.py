@@ -127,7 +127,7 @@ def status(lang, info):
 
 
 def digest(lang, items, updated=None):
-    """items: iterable of dicts from the hub's digest (title, status, note), already bounded."""
+    """items: the hub's digest items (receipt, title, status, answer, updated), already bounded."""
     s = strings(lang)
     yield "<h1>%s</h1>" % s["nav_digest"]
     if updated:
@@ -140,12 +140,14 @@ def digest(lang, items, updated=None):
         count += 1
         title = str(item.get("title", ""))[:160]
         budget -= len(title)
-        yield "<li><strong>%s</strong>" % escape(title)
-        for key in ("status", "note"):
-            if item.get(key):
-                text = str(item[key])[:400]
-                budget -= len(text)
-                yield "<br>%s" % escape(text)
+        yield "<li><strong>%s</strong> <small>%s</small>" % (escape(title), escape(str(item.get("receipt", ""))[:9]))
+        status = s.get("ds_" + str(item.get("status", "")))  # a status this firmware does not know: left out
+        if status:
+            yield "<br>%s" % escape(status)
+        answer = str(item.get("answer", ""))[:400]
+        if answer:
+            budget -= len(answer)
+            yield "<br>%s: %s" % (escape(s["ds_answer"]), escape(answer))
         yield "</li>"
         if budget <= 0:
             break

@@ -43,7 +43,7 @@ def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None
     benchcore.probes.Probes (None: no captive handling); status_info() -> dict for /status."""
     cfg = portal_cfg or {}
     app = PortalServer(request_timeout_s=cfg.get("request_timeout_s", 10), burst=cfg.get("burst", 40),
-                       every_ms=cfg.get("every_ms", 500))
+                       every_ms=cfg.get("every_ms", 500), head_timeout_s=cfg.get("head_timeout_s", 3))
     # Submissions have a bucket of their own: a few in a row, then one a minute from each phone.
     app.posts = TokenBuckets(cfg.get("post_burst", 8), cfg.get("post_every_ms", 60000))
 

@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Phone
+from tests.portal.conftest import Phone
 
 pytestmark = pytest.mark.micropython
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import Phone, raw_exchange
+from tests.portal.conftest import Phone, raw_exchange
 
 pytestmark = pytest.mark.micropython
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

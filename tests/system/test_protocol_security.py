@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.request
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -169,8 +170,20 @@ def test_digest_and_config_reach_the_bench_signed_and_versioned(stack):
     stack.hub("bench-config", "gorazde-1", '{"telemetry_s": 30}')
     wait_for(lambda: (bench.flash / "hub_config.json").exists())
     assert json.loads((bench.flash / "hub_config.json").read_text())["settings"] == {"telemetry_s": 30}
-    hub_query(stack, "from hub_server.fleet.downlink import downlink_queue\n"
-                     "downlink_queue(bench_ids=['gorazde-1'], kind='digest')\nprint('null')")
-    wait_for(lambda: (bench.flash / "digest.json").exists())
+    assert post_form(bench.portal_url + "/proposals", dict(IDEA, title="Klupe uz Drinu"))[0] == 200
+    wait_for(lambda: len(stack.proposals()) == 1)
+    # a reviewer validates it and the municipality plans an action: the digest follows by itself
+    hub_query(stack, "from django.contrib.auth import get_user_model\n"
+                     "from hub_server.proposals import review_services as r\n"
+                     "admin = get_user_model().objects.create_superuser('admin', password='x-12345678')\n"
+                     "p = r.proposal_validate(proposal=Proposal.objects.get(), by=admin)\n"
+                     "a = r.action_create(municipality='Goražde', title='Klupe', proposals=[p], by=admin)\n"
+                     "r.action_update(action=a, by=admin, status='planned', note='', public_answer='Proljeće 2027.')\n"
+                     "print('null')")
+    wait_for(lambda: (bench.flash / "digest.json").exists()
+             and json.loads((bench.flash / "digest.json").read_text())["items"])
     digest = json.loads((bench.flash / "digest.json").read_text())
-    assert digest["version"] == 1 and digest["municipality"] == "Goražde"
+    assert digest["municipality"] == "Goražde" and digest["items"][0]["status"] == "planned"
+    with urllib.request.urlopen(bench.portal_url + "/ideas?lang=bs", timeout=5) as resp:
+        page = resp.read().decode()
+    assert "Klupe uz Drinu" in page and "Planirano" in page and "Proljeće 2027." in page
