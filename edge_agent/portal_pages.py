@@ -3,6 +3,7 @@ pages rendered per language and gzipped into the flash image's www/ (served as t
 
 Runs on CPython with the same page generators the bench uses (firmware/benchcore/pages.py)."""
 import gzip
+import json
 import importlib
 import sys
 from pathlib import Path
@@ -72,6 +73,10 @@ def build_www(out: Path) -> dict:
         (target / "index.html").write_bytes(html)
         (target / "index.html.gz").write_bytes(packed)
         sizes[lang] = (len(html), len(packed))
+        # The bench reads its words from these at run time (benchcore/i18n.py says why not modules).
+        words = importlib.import_module(i18n.module_name(lang)).S
+        (out / "www" / "lang").mkdir(parents=True, exist_ok=True)
+        (out / "www" / "lang" / (lang + ".json")).write_text(json.dumps(words, ensure_ascii=False))
     return sizes
 
 

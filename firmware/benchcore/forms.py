@@ -58,7 +58,7 @@ def parse_urlencoded(body):
     n = len(body)
     i = 0
     while i < n:
-        amp = body.find(b"&", i)
+        amp = body.find(b"&", i, n)
         if amp < 0:
             amp = n
         if amp > i:
@@ -71,11 +71,20 @@ def parse_urlencoded(body):
     return fields
 
 
+# Made once at import. Never iterate a citizen's text character by character: MicroPython interns
+# every one-character string it makes, so each new letter would grow the interpreter's string pool
+# for good (a flood of distinct Unicode characters would exhaust the heap).
+_CONTROLS = tuple(chr(c) for c in range(32) if c not in (9, 10))
+
+
 def _clean(text):
     # Normalise line ends and drop control characters other than newline and tab.
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
-        text = "".join(ch for ch in text if ord(ch) >= 32 or ch in "\n\t")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
+    for control in _CONTROLS:
+        if control in text:
+            text = text.replace(control, "")
     return text
 
 

@@ -45,10 +45,6 @@ S = {
     'c_social': 'Social issues',
     'c_infrastructure': 'Infrastructure',
     'c_other': 'Other',
-    'ds_validated': 'Accepted',
-    'ds_planned': 'Planned',
-    'ds_in_progress': 'In progress',
-    'ds_done': 'Done',
-    'ds_not_possible': 'Not possible',
-    'ds_answer': 'Answer',
+    # one entry, not six: every entry more grows each table in RAM
+    'digest_words': 'Accepted|Planned|In progress|Done|Not possible|Answer',
 }

@@ -126,12 +126,16 @@ def status(lang, info):
     yield "</dl>"
 
 
+_DIGEST_STATES = ("validated", "planned", "in_progress", "done", "not_possible")
+
+
 def digest(lang, items, updated=None):
     """items: the hub's digest items (receipt, title, status, answer, updated), already bounded."""
     s = strings(lang)
     yield "<h1>%s</h1>" % s["nav_digest"]
     if updated:
         yield "<p>%s %s</p>" % (s["digest_updated"], escape(updated))
+    words = s["digest_words"].split("|")  # the states below, then "answer"
     count = 0
     budget = _DIGEST_CHARS  # the page stays under 8 KB even in a two-byte script
     for item in items:
@@ -141,13 +145,13 @@ def digest(lang, items, updated=None):
         title = str(item.get("title", ""))[:160]
         budget -= len(title)
         yield "<li><strong>%s</strong> <small>%s</small>" % (escape(title), escape(str(item.get("receipt", ""))[:9]))
-        status = s.get("ds_" + str(item.get("status", "")))  # a status this firmware does not know: left out
-        if status:
-            yield "<br>%s" % escape(status)
+        code = item.get("status")
+        if code in _DIGEST_STATES:  # a status this firmware does not know is left out
+            yield "<br>%s" % escape(words[_DIGEST_STATES.index(code)])
         answer = str(item.get("answer", ""))[:400]
         if answer:
             budget -= len(answer)
-            yield "<br>%s: %s" % (escape(s["ds_answer"]), escape(answer))
+            yield "<br>%s: %s" % (escape(words[-1]), escape(answer))
         yield "</li>"
         if budget <= 0:
             break

@@ -8,7 +8,9 @@ from benchcore import signing
 PROTOCOL_VERSION = 1
 TOPIC_ROOT = "link/v1/b/"
 # Crockford's base32: no I, L, O, U, so a receipt read aloud or typed on a phone stays unambiguous.
-_RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# A tuple of its letters, made at import (boot): MicroPython interns each one-letter string, and
+# doing that on the first receipts instead grew the interpreter's string pool on a busy heap.
+_RECEIPT_ALPHABET = tuple("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def topic(bench_id, leaf):

@@ -459,7 +459,10 @@ class PortalServer(Microdot):
             await slot.drain(reader, length)  # then dispatch answers 413 in the phone's language
         elif length:
             gc.collect()  # one allocation of exactly the body's size, on a tidy heap
-            body = bytearray(length)
+            try:
+                body = bytearray(length)
+            except MemoryError:
+                return 503  # no block that large free right now: the phone is told to retry
             have = min(length, slot.end - slot.start)
             body[0:have] = slot.mv[slot.start:slot.start + have]
             view = memoryview(body)

@@ -67,7 +67,7 @@ def test_probes_lead_to_the_portal_and_the_form_works_in_every_language(stack, c
             continue
         page = browser.new_page()  # each captive sheet is a fresh web view
         page.goto("http://%s%s" % (host, path))
-        page.wait_for_selector("form[action='/proposals']", timeout=15000)
+        page.wait_for_selector("form[action^='/proposals']", timeout=15000)
         assert page.url == "http://127.0.0.1:%d/" % port, (host, path, page.url)
         page.close()
     page = browser.new_page()

@@ -100,14 +100,15 @@ def test_markup_sent_back_in_a_refused_form_is_inert(hub):
 
 def test_markup_in_the_digest_and_headers_is_inert(hub):
     digest = {"updated": "<script>u</script>",
-              "items": [{"title": "<img src=x onerror=alert(5)>", "status": "<b>ok</b>", "note": "</li><script>n"}]}
+              "items": [{"receipt": "<i>R</i>", "title": "<img src=x onerror=alert(5)>", "status": "<b>ok</b>",
+                         "answer": "</li><script>n"}]}
     (hub.bench.flash / "digest.json").write_text(json.dumps(digest))
     phone = Phone(hub.bench, source="127.0.0.42")
     status, _, body = phone.request("GET", "/ideas", headers={"Accept-Language": "<script>alert(6)</script>"})
     text = body.decode()
     assert status == 200 and '<html lang="bs">' in text
     assert "&lt;img src=x onerror=alert(5)&gt;" in text and "&lt;/li&gt;&lt;script&gt;n" in text
-    assert "<script" not in text and "<img" not in text and "<b>ok" not in text
+    assert "<script" not in text and "<img" not in text and "<b>ok" not in text and "<i>R" not in text
     # A language parameter trying to add a response header: the header is not there.
     status, headers, _ = phone.request("GET", "/?lang=en%0d%0aSet-Cookie:%20x=1")
     assert status == 200 and "set-cookie" not in headers and headers["content-language"] == "bs"

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.micropython
 
 def test_descriptions_at_the_limit_in_cyrillic_and_three_byte_characters_reach_the_hub(stack):
     bench = stack.add_bench("bijeljina-1", "Bijeljina")
-    texts = ["љ" * LIMITS["body"], "€„“" * (LIMITS["body"] // 3), ("Ђурђевак č " * 100)[:LIMITS["body"]]]
+    # full length in Cyrillic and in Latin with diacritics; quotes and "€" (3 bytes each) in a shorter one
+    texts = ["љ" * LIMITS["body"], ("Ђурђевак „č“ " * 100)[:LIMITS["body"]], "€„“" * 100]
     for n, text in enumerate(texts):
         code, page = post_form(bench.portal_url + "/proposals",
                                {"title": "Дуги текст %d" % n, "body": text, "category": "social", "lang": "sr-cyrl"})
