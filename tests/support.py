@@ -2,7 +2,7 @@
 import time
 
 
-def wait_for(predicate, timeout=30.0, interval=0.5):
+def wait_for(predicate, timeout=60.0, interval=0.3):
     """Poll predicate until it returns something truthy; that value, or AssertionError at timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -11,3 +11,10 @@ def wait_for(predicate, timeout=30.0, interval=0.5):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met within %.0f s" % timeout)
+
+
+def status_of(raw):
+    """The status code of a raw HTTP answer, or None if the bench just closed."""
+    if not raw.startswith(b"HTTP/1."):
+        return None
+    return int(raw.split(b" ", 2)[1])

@@ -1,5 +1,4 @@
 import http.client
-import shutil
 import socket
 
 import pytest

@@ -1,10 +1,10 @@
 """A real headless Chromium: each probe URL to the portal, the form in every language to the hub,
 a phone-width screenshot, and axe-core's accessibility check."""
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from tests.support import wait_for
 
 from test_captive import PROBES
 
@@ -41,16 +41,6 @@ def chromium(tmp_path):
         yield launch
         for ctx in contexts:
             ctx.close()
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 def test_probes_lead_to_the_portal_and_the_form_works_in_every_language(stack, chromium):

@@ -10,28 +10,13 @@ import time
 import urllib.parse
 
 import pytest
+from tests.support import status_of, wait_for
 
 from tests.portal.conftest import Phone
 
 pytestmark = pytest.mark.micropython
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SLOW = ("127.0.0.2", "127.0.0.2", "127.0.0.3")  # two phones, three connections: all the slots
-
-
-def status_of(raw):
-    if not raw.startswith(b"HTTP/1."):
-        return None
-    return int(raw.split(b" ", 2)[1])
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from tests.support import status_of, wait_for
 
 from tests.portal.conftest import Phone, raw_exchange
 
@@ -22,23 +23,6 @@ MARKUP = {
     "contact": '<a href="javascript:alert(4)">x</a>',
 }
 RAW_TAGS = ("<script", "<img", "<svg", "<a href=\"javascript")
-
-
-def status_of(raw):
-    """The status code of a raw HTTP answer, or None if the bench just closed."""
-    if not raw.startswith(b"HTTP/1."):
-        return None
-    return int(raw.split(b" ", 2)[1])
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 @pytest.fixture(scope="module")

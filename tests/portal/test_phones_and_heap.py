@@ -1,24 +1,14 @@
 """Eight phones submitting at once on the real interpreter at the ESP32 heap, with sync running."""
 import json
-import time
 from pathlib import Path
 
 import pytest
+from tests.support import wait_for
 
 from phones import IDEA, eight_phones
 
 pytestmark = pytest.mark.micropython
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "portal"
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 def test_eight_phones_submit_at_once_and_every_idea_reaches_the_hub(stack):
