@@ -22,10 +22,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def stack(tmp_path):
     """Broker + hub ingest on free ports, with the project's own broker configuration."""
-    from simulators.stack import Stack
+    from tests.support import running_hub
 
-    with Stack(tmp_path / "stack") as s:
-        s.migrate()
-        s.start_broker()
-        s.start_ingest()
+    with running_hub(tmp_path / "stack") as s:
         yield s

@@ -1,5 +1,6 @@
 """Helpers shared by the system tests (importable as `tests.support`)."""
 import time
+from contextlib import contextmanager
 
 
 def wait_for(predicate, timeout=60.0, interval=0.3):
@@ -18,3 +19,24 @@ def status_of(raw):
     if not raw.startswith(b"HTTP/1."):
         return None
     return int(raw.split(b" ", 2)[1])
+
+
+@contextmanager
+def running_hub(workdir, **stack_options):
+    """A Stack with its database migrated, its broker and its ingest worker running."""
+    from simulators.stack import Stack
+
+    with Stack(workdir, **stack_options) as stack:
+        stack.migrate()
+        stack.start_broker()
+        stack.start_ingest()
+        yield stack
+
+
+@contextmanager
+def hub_with_bench(workdir, bench_id, municipality):
+    """running_hub plus one bench whose uplink is up (stack.bench)."""
+    with running_hub(workdir) as stack:
+        stack.bench = stack.add_bench(bench_id, municipality)
+        wait_for(lambda: stack.bench.status()["uplink"], timeout=30)
+        yield stack

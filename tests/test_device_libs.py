@@ -1,6 +1,3 @@
-import hashlib
-import io
-import tarfile
 
 import pytest
 

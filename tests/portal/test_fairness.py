@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 import pytest
-from tests.support import status_of, wait_for
+from tests.support import hub_with_bench, status_of, wait_for
 
 from tests.portal.conftest import Phone
 
@@ -21,15 +21,7 @@ SLOW = ("127.0.0.2", "127.0.0.2", "127.0.0.3")  # two phones, three connections:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    from simulators.stack import Stack
-
-    with Stack(tmp_path_factory.mktemp("fairness") / "stack") as s:
-        s.migrate()
-        s.start_broker()
-        s.start_ingest()
-        bench = s.add_bench("fair-1", "Mostar")
-        wait_for(lambda: bench.status()["uplink"], timeout=30)
-        s.bench = bench
+    with hub_with_bench(tmp_path_factory.mktemp("fairness") / "stack", "fair-1", "Mostar") as s:
         yield s
 
 

@@ -10,7 +10,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from tests.support import status_of, wait_for
+from tests.support import hub_with_bench, status_of, wait_for
 
 from tests.portal.conftest import Phone, raw_exchange
 
@@ -27,15 +27,7 @@ RAW_TAGS = ("<script", "<img", "<svg", "<a href=\"javascript")
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    from simulators.stack import Stack
-
-    with Stack(tmp_path_factory.mktemp("hostile") / "stack") as s:
-        s.migrate()
-        s.start_broker()
-        s.start_ingest()
-        bench = s.add_bench("hostile-1", "Bihać")
-        wait_for(lambda: bench.status()["uplink"], timeout=30)
-        s.bench = bench
+    with hub_with_bench(tmp_path_factory.mktemp("hostile") / "stack", "hostile-1", "Bihać") as s:
         s.sent = []  # what the citizens meant to store: every valid submission in this module
         yield s
 

@@ -9,21 +9,12 @@ import pytest
 
 from hub_server.broker import ensure_certificates
 from simulators.bench import ESP32_HEAP
-from simulators.stack import Stack, post_form
+from simulators.stack import post_form
+from tests.support import running_hub, wait_for
 
 pytestmark = pytest.mark.micropython
 IDEA = {"title": "Sjenica na trgu", "body": "Drveće uz klupu", "category": "environment",
         "name": "Amra", "contact": "amra@example.org", "consent": "on"}
-
-
-def wait_for(predicate, timeout=30.0, interval=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 # TLS does not fit beside the portal in the modelled ESP32 heap: its GC-heap share (SSLContext,
@@ -43,10 +34,7 @@ def start_tls_bench(stack, bench_id, municipality, **kw):
 
 @pytest.fixture
 def tls_stack(tmp_path):
-    with Stack(tmp_path / "stack", tls=True) as s:
-        s.migrate()
-        s.start_broker()
-        s.start_ingest()
+    with running_hub(tmp_path / "stack", tls=True) as s:
         yield s
 
 
