@@ -2,7 +2,7 @@
 and how fast they come. No account, no personal data, no JavaScript."""
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_GET
 
 from hub_server.membership.models import Municipality
@@ -11,7 +11,10 @@ from hub_server.network import selectors
 
 @require_GET
 def overview(request):
-    return render(request, "network/public_overview.html", {"rows": selectors.protocol_overview()})
+    datasets = [("protocols", _("Protocol versions")), ("signatories", _("Signatories and withdrawals")),
+                ("answers", _("Forwarded ideas and answers")), ("response-times", _("Response times"))]
+    return render(request, "network/public_overview.html", {"rows": selectors.protocol_overview(),
+                                                            "datasets": datasets})
 
 
 @require_GET
