@@ -81,7 +81,7 @@ def test_a_new_version_asks_every_signatory_to_accede_again(client, sarajevo, dj
         protocol_services.protocol_accede(version=v1, by=sarajevo["reviewer"], capacity="X",
                                           organisation=sarajevo["org"])
     page = client.get(f"/public/network/m/{v1.protocol.municipality_id}/").content.decode()
-    assert "Sarajevo Centar, CSO REG-1" in page.split('id="awaiting"')[1].split("</p>")[0]
+    assert "CSO REG-1, Sarajevo Centar" in page.split('id="awaiting"')[1].split("</p>")[0]
     assert "Rok 15 dana" in page
     protocol_services.protocol_accede(version=v2, by=sarajevo["official"], capacity="Načelnik")
     page = client.get(f"/public/network/m/{v1.protocol.municipality_id}/").content.decode()
