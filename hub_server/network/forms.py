@@ -67,3 +67,42 @@ class OfficialForm(forms.Form):
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].choices = [(m.pk, m.name) for m in municipalities]
+
+
+class ProfileForm(forms.Form):
+    description = forms.CharField(label=_("Short description"), widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=1000, required=False)
+    website = forms.URLField(label=_("Website"), max_length=200, required=False, assume_scheme="https")
+    fields_of_work = forms.MultipleChoiceField(label=_("Fields of work"), widget=forms.CheckboxSelectMultiple,
+                                               required=False)
+    public_email = forms.EmailField(label=_("Public contact email (optional: shown to everyone)"), required=False)
+    public_phone = forms.CharField(label=_("Public contact phone (optional: shown to everyone)"), max_length=40,
+                                   required=False)
+
+    def __init__(self, *args, **kwargs):
+        from hub_server.network.directory_models import FieldOfWork
+        super().__init__(*args, **kwargs)
+        self.fields["fields_of_work"].choices = FieldOfWork.choices
+
+
+class InviteForm(forms.Form):
+    organisation = forms.ChoiceField(label=_("Invite an organisation as partner"))
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+
+
+class TrainingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                                  required=False)
+    starts = forms.DateTimeField(label=_("Starts (YYYY-MM-DD HH:MM)"))
+    place = forms.CharField(label=_("Place"), max_length=160, required=False)
+    online = forms.BooleanField(label=_("Online"), required=False)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=1000)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class RegisterForm(forms.Form):
+    participant = forms.CharField(label=_("Participant's name (not public)"), max_length=120)

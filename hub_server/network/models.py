@@ -182,3 +182,7 @@ class NetworkAudit(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb} {self.subject}"
+
+
+from hub_server.network.directory_models import (  # noqa: E402,F401 (models Django must find here)
+    ActionPartner, FieldOfWork, OrganisationProfile, Training, TrainingRegistration)

@@ -6,7 +6,8 @@ from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_GET
 
 from hub_server.membership.models import Municipality
-from hub_server.network import selectors
+from hub_server.network import directory_selectors, selectors
+from hub_server.network.directory_models import FieldOfWork
 
 
 @require_GET
@@ -46,3 +47,29 @@ def protocol_version(request, municipality_id, number):
         raise Http404()
     return render(request, "network/public_version.html", {"version": version, "text": version.text_in(get_language()),
                                                            "m": version.protocol.municipality})
+
+
+@require_GET
+def organisations(request):
+    municipality_id = request.GET.get("m", "")
+    municipality_id = int(municipality_id) if municipality_id.isdigit() else None
+    field = request.GET.get("field", "")
+    field = field if field in FieldOfWork.values else ""
+    q = request.GET.get("q", "")[:100]
+    return render(request, "network/public_directory.html", {
+        "organisations": directory_selectors.directory(q=q, municipality_id=municipality_id, field=field),
+        "municipalities": selectors.network_municipalities(), "fields": FieldOfWork.choices,
+        "q": q, "m": municipality_id, "field": field})
+
+
+@require_GET
+def organisation(request, organisation_id):
+    found = directory_selectors.public_organisation(organisation_id=organisation_id)
+    if found is None:
+        raise Http404()
+    return render(request, "network/public_organisation.html", found)
+
+
+@require_GET
+def trainings(request):
+    return render(request, "network/public_trainings.html", {"trainings": directory_selectors.trainings()})
