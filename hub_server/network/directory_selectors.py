@@ -11,7 +11,7 @@ from hub_server.proposals.models import Action, AuditEntry, Proposal
 def directory(*, q: str = "", municipality_id: int | None = None, field: str = "") -> list[Organisation]:
     """Approved member organisations, by name, filtered by words, municipality and field of work."""
     qs = (Organisation.objects.filter(status=Organisation.Status.APPROVED).select_related("profile")
-          .prefetch_related("municipalities").only("id", "name", "status").order_by("name"))
+          .prefetch_related("municipalities").defer("contact_name", "contact_email").order_by("name"))
     if municipality_id:
         qs = qs.filter(municipalities__id=municipality_id)
     q = q.strip()[:100]

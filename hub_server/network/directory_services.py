@@ -24,7 +24,7 @@ def profile_update(*, organisation: Organisation, by, description: str, website:
     before = {"description": profile.description, "website": profile.website, "fields": profile.fields_of_work,
               "public_email": profile.public_email, "public_phone": profile.public_phone}
     profile.description, profile.website = description.strip()[:1000], website[:200]
-    profile.fields_of_work = sorted(set(fields_of_work))
+    profile.fields_of_work = [f for f in FieldOfWork.values if f in fields_of_work]  # in the list's order
     profile.public_email, profile.public_phone = public_email.strip()[:254], public_phone.strip()[:40]
     profile.save()
     audit.record(actor=by, verb="profile_update", subject=organisation.name, before=before,
