@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hub_server.membership.models import Organisation
 from hub_server.network import audit
@@ -16,11 +17,11 @@ def profile_update(*, organisation: Organisation, by, description: str, website:
                    public_email: str = "", public_phone: str = "") -> OrganisationProfile:
     unknown = [f for f in fields_of_work if f not in FieldOfWork.values]
     if unknown:
-        raise ValidationError(f"Unknown field of work: {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown field of work: %(fields)s.") % {"fields": ", ".join(unknown)})
     website = website.strip()
     if website:
         URLValidator(schemes=["http", "https"])(website)
-    profile, _ = OrganisationProfile.objects.select_for_update().get_or_create(organisation=organisation)
+    profile, _created = OrganisationProfile.objects.select_for_update().get_or_create(organisation=organisation)
     before = {"description": profile.description, "website": profile.website, "fields": profile.fields_of_work,
               "public_email": profile.public_email, "public_phone": profile.public_phone}
     profile.description, profile.website = description.strip()[:1000], website[:200]
@@ -38,12 +39,12 @@ def profile_update(*, organisation: Organisation, by, description: str, website:
 def partner_invite(*, action: Action, organisation: Organisation, by) -> ActionPartner:
     """The leading organisation invites another approved one to join its action."""
     if organisation.status != Organisation.Status.APPROVED:
-        raise ValidationError("Only approved member organisations can be partners.")
+        raise ValidationError(_("Only approved member organisations can be partners."))
     try:
         with transaction.atomic():
             partner = ActionPartner.objects.create(action=action, organisation=organisation, invited_by=by)
     except IntegrityError:
-        raise ValidationError("This organisation was already invited to this action.")
+        raise ValidationError(_("This organisation was already invited to this action."))
     audit.record(actor=by, verb="partner_invite", subject=f"{organisation.name} → {action.title}",
                  municipality=action.municipality, after={"action": action.pk, "organisation": organisation.pk})
     return partner
@@ -54,7 +55,7 @@ def partner_respond(*, partner: ActionPartner, by, accept: bool) -> ActionPartne
     partner = ActionPartner.objects.select_for_update().select_related("action__municipality", "organisation").get(
         pk=partner.pk)
     if partner.status != ActionPartner.Status.INVITED:
-        raise ValidationError("This invitation was already answered.")
+        raise ValidationError(_("This invitation was already answered."))
     partner.status = ActionPartner.Status.ACCEPTED if accept else ActionPartner.Status.DECLINED
     partner.responded = timezone.now()
     partner.save(update_fields=["status", "responded"])
@@ -69,11 +70,11 @@ def training_publish(*, by, title: str, starts, capacity: int, language: str, de
                      place: str = "", online: bool = False) -> Training:
     title = title.strip()
     if not title or len(title) > 160:
-        raise ValidationError("A training needs a title of 1-160 characters.")
+        raise ValidationError(_("A training needs a title of 1-160 characters."))
     if not online and not place.strip():
-        raise ValidationError("Say where the training takes place, or that it is online.")
+        raise ValidationError(_("Say where the training takes place, or that it is online."))
     if capacity < 1:
-        raise ValidationError("The capacity must be at least one participant.")
+        raise ValidationError(_("The capacity must be at least one participant."))
     training = Training.objects.create(title=title, starts=starts, capacity=capacity, language=language,
                                        description=description.strip()[:2000], place=place.strip()[:160],
                                        online=online, published_by=by)
@@ -89,11 +90,11 @@ def training_register(*, training: Training, organisation: Organisation, partici
     training = Training.objects.select_for_update().get(pk=training.pk)
     participant = participant.strip()
     if not participant or len(participant) > 120:
-        raise ValidationError("Give the participant's name (1-120 characters).")
+        raise ValidationError(_("Give the participant's name (1-120 characters)."))
     if training.starts <= timezone.now():
-        raise ValidationError("Registration is closed: the training has started.")
+        raise ValidationError(_("Registration is closed: the training has started."))
     if training.registrations.count() >= training.capacity:
-        raise ValidationError("The training is full.")
+        raise ValidationError(_("The training is full."))
     registration = TrainingRegistration.objects.create(training=training, organisation=organisation,
                                                        participant=participant, registered_by=by)
     audit.record(actor=by, verb="training_register", subject=f"{organisation.name} → {training}",

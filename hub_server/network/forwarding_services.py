@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hub_server.fleet_health.signals import digest_changed_on_commit
 from hub_server.membership.models import Municipality, Organisation
@@ -30,9 +31,9 @@ def _response_days(municipality: Municipality) -> int:
 
 def _forward(*, municipality: Municipality, organisation: Organisation, by, note: str, **subject) -> Forwarding:
     if organisation.status != Organisation.Status.APPROVED:
-        raise ValidationError("Only approved member organisations forward to municipalities.")
+        raise ValidationError(_("Only approved member organisations forward to municipalities."))
     if not organisation.municipalities.filter(pk=municipality.pk).exists():
-        raise ValidationError("Your organisation does not work in this municipality.")
+        raise ValidationError(_("Your organisation does not work in this municipality."))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -40,7 +41,7 @@ def _forward(*, municipality: Municipality, organisation: Organisation, by, note
                 municipality=municipality, organisation=organisation, forwarded_by=by, note=note.strip()[:2000],
                 forwarded=now, due=now + timedelta(days=_response_days(municipality)), **subject)
     except IntegrityError:
-        raise ValidationError("This was already forwarded to the municipality.")
+        raise ValidationError(_("This was already forwarded to the municipality."))
     ForwardingStep.objects.create(forwarding=forwarding, status=Status.FORWARDED, note=forwarding.note, by=by)
     audit.record(actor=by, verb="forward", subject=str(forwarding), municipality=municipality,
                  after={"organisation": organisation.pk, "due": forwarding.due.isoformat(),
@@ -55,10 +56,10 @@ def forward_idea(*, proposal: Proposal, organisation: Organisation, by, note: st
     """A validated idea goes to its municipality, with the protocol's answer deadline."""
     proposal = Proposal.objects.select_related("bench").get(pk=proposal.pk)
     if proposal.status != Proposal.Status.VALIDATED:
-        raise ValidationError("Only validated ideas can be forwarded.")
+        raise ValidationError(_("Only validated ideas can be forwarded."))
     municipality = Municipality.objects.filter(name=proposal.bench.municipality).first()
     if municipality is None:
-        raise ValidationError("The idea's municipality is not a member of the network.")
+        raise ValidationError(_("The idea's municipality is not a member of the network."))
     return _forward(municipality=municipality, organisation=organisation, by=by, note=note, proposal=proposal)
 
 
@@ -81,16 +82,17 @@ def forwarding_answer(*, forwarding: Forwarding, by, status: str, note: str = ""
     forwarding = (Forwarding.objects.select_for_update().select_related("municipality", "proposal__bench")
                   .get(pk=forwarding.pk))
     if status not in Status.values:
-        raise ValidationError(f"Unknown answer status {status!r}.")
+        raise ValidationError(_("Unknown answer status %(status)r.") % {"status": status})
     if status not in NEXT[forwarding.status]:
-        raise ValidationError(f"{forwarding.get_status_display()} cannot become {Status(status).label}.")
+        raise ValidationError(_("%(now)s cannot become %(next)s.") % {"now": forwarding.get_status_display(),
+                                                                       "next": Status(status).label})
     answer, note = answer.strip()[:2000], note.strip()[:2000]
     department, budget = department.strip()[:160], budget.strip()[:160]
     if status == Status.ACCEPTED and not (department and budget and expected):
-        raise ValidationError("An acceptance needs a plan: the responsible department, a budget line or amount, "
-                              "and an expected date.")
+        raise ValidationError(_("An acceptance needs a plan: the responsible department, a budget line or amount, "
+                              "and an expected date."))
     if status == Status.DECLINED and not answer:
-        raise ValidationError("A decline needs the reasons, in the public answer.")
+        raise ValidationError(_("A decline needs the reasons, in the public answer."))
     before = {"status": forwarding.status}
     forwarding.status = status
     fields = ["status"]

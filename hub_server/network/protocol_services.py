@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from hub_server.membership import roles
 from hub_server.membership.models import Membership, Municipality, Organisation
@@ -23,16 +24,16 @@ def _clean_texts(texts: dict) -> dict:
     clean = {lang: (texts.get(lang) or "").strip() for lang in TEXT_LANGUAGES}
     missing = [lang for lang in REQUIRED_LANGUAGES if not clean[lang]]
     if missing:
-        raise ValidationError(f"The protocol text is missing in: {', '.join(missing)}.")
+        raise ValidationError(_("The protocol text is missing in: %(languages)s.") % {"languages": ", ".join(missing)})
     if any(len(t) > PROTOCOL_TEXT_LIMIT for t in clean.values()):
-        raise ValidationError(f"A protocol text is longer than {PROTOCOL_TEXT_LIMIT} characters.")
+        raise ValidationError(_("A protocol text is longer than %(limit)s characters.") % {"limit": PROTOCOL_TEXT_LIMIT})
     if not clean["sr"]:
         clean["sr"] = to_cyrillic(clean["sr-latn"])
     return clean
 
 
 def protocol_for(*, municipality: Municipality) -> Protocol:
-    protocol, _ = Protocol.objects.get_or_create(municipality=municipality)
+    protocol, _created = Protocol.objects.get_or_create(municipality=municipality)
     return protocol
 
 
@@ -45,7 +46,7 @@ def protocol_publish(*, municipality: Municipality, texts: dict, by, changes: st
     before = {"response_days": protocol.response_days}
     if response_days is not None:
         if not 1 <= int(response_days) <= 365:
-            raise ValidationError("The response deadline must be between 1 and 365 days.")
+            raise ValidationError(_("The response deadline must be between 1 and 365 days."))
         protocol.response_days = int(response_days)
         protocol.save(update_fields=["response_days"])
     previous = protocol.versions.order_by("-number").first()
@@ -72,23 +73,23 @@ def protocol_accede(*, version: ProtocolVersion, by, capacity: str,
     """The municipality (organisation=None) or a member organisation accedes to the current version."""
     capacity = capacity.strip()
     if not capacity or len(capacity) > 120:
-        raise ValidationError("Say in which capacity you accede (1-120 characters), e.g. Mayor or President.")
+        raise ValidationError(_("Say in which capacity you accede (1-120 characters), e.g. Mayor or President."))
     municipality = version.protocol.municipality
     latest = current_version(municipality=municipality)
     if latest is None or latest.pk != version.pk:
-        raise ValidationError("Only the current version of the protocol can be acceded to.")
+        raise ValidationError(_("Only the current version of the protocol can be acceded to."))
     if organisation is not None:
         if organisation.status != Organisation.Status.APPROVED:
-            raise ValidationError("Only approved member organisations can accede.")
+            raise ValidationError(_("Only approved member organisations can accede."))
         if not organisation.municipalities.filter(pk=municipality.pk).exists():
-            raise ValidationError("The organisation does not work in this municipality.")
+            raise ValidationError(_("The organisation does not work in this municipality."))
     party = Accession.Party.ORGANISATION if organisation else Accession.Party.MUNICIPALITY
     try:
         with transaction.atomic():
             accession = Accession.objects.create(version=version, party=party, organisation=organisation,
                                                  signed_by=by, capacity=capacity)
     except IntegrityError:
-        raise ValidationError("This party has already acceded to this version.")
+        raise ValidationError(_("This party has already acceded to this version."))
     audit.record(actor=by, verb="protocol_accede", subject=f"{accession.party_name} → {version}",
                  municipality=municipality, after={"version": version.number, "party": party,
                                                    "organisation": organisation.pk if organisation else None,
@@ -103,7 +104,7 @@ def accession_withdraw(*, accession: Accession, by, reason: str = "") -> Accessi
     accession = Accession.objects.select_for_update().select_related("version__protocol__municipality",
                                                                       "organisation").get(pk=accession.pk)
     if accession.withdrawn is not None:
-        raise ValidationError("This accession was already withdrawn.")
+        raise ValidationError(_("This accession was already withdrawn."))
     accession.withdrawn, accession.withdrawn_by = timezone.now(), by
     accession.withdraw_reason = reason.strip()[:500]
     accession.save(update_fields=["withdrawn", "withdrawn_by", "withdraw_reason"])
@@ -118,14 +119,14 @@ def official_add(*, municipality: Municipality, email: str, full_name: str, by) 
     """An account for a municipal official, limited to their municipality; emails a password link."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationError("An official's account needs an email address.")
+        raise ValidationError(_("An official's account needs an email address."))
     User = get_user_model()
     user, created = User.objects.get_or_create(username=email, defaults={"email": email,
                                                                          "first_name": full_name.strip()[:150]})
     existing = Membership.objects.filter(user=user).first()
     if existing is not None and not (existing.role == Membership.Role.MUNICIPALITY
                                      and existing.municipality_id == municipality.pk):
-        raise ValidationError("This person already has another role on the hub.")
+        raise ValidationError(_("This person already has another role on the hub."))
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])

@@ -4,6 +4,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.utils import translation
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -18,6 +19,13 @@ from hub_server.network.models import Forwarding, NetworkAudit
 from tests.hub.network_support import municipality, official, publish, validated_idea
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services speak the active language; these tests read their English messages."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

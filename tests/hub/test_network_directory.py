@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -13,6 +14,13 @@ from hub_server.proposals import review_services
 from tests.hub.network_support import municipality, validated_idea
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services speak the active language; these tests read their English messages."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -55,6 +63,7 @@ def test_profile_lists_validated_ideas_actions_led_and_joined_as_partner(client,
     idea = validated_idea(orgs["make"], orgs["sa_user"], title="Česma u parku")
     action = review_services.action_create(municipality="Sarajevo Centar", title="Česma za park",
                                            proposals=[idea], by=orgs["sa_user"])
+    client.cookies["django_language"] = "en"
     client.force_login(orgs["mo_user"])  # Mostar's organisation does not lead it
     assert client.post(f"/network/actions/{action.pk}/invite/", {"organisation": orgs["sa"].pk}).status_code == 403
     client.force_login(orgs["sa_user"])

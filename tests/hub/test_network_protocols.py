@@ -1,14 +1,23 @@
 """Cooperation protocols: versions in five languages, accession, withdrawal, re-accession, public list."""
 import pytest
+from django.utils import translation
 from django.core import mail
 from django.core.exceptions import ValidationError
 
 from hub_server.membership.models import Organisation
 from hub_server.network import protocol_services
 from hub_server.network.models import Accession, NetworkAudit
+from hub_server.network.script import to_cyrillic
 from tests.hub.network_support import TEXTS, municipality, official, publish
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services speak the active language; these tests read their English messages."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -111,3 +120,17 @@ def test_staff_pages_let_each_party_accede_only_for_itself(client, sarajevo, dja
     response = client.post(f"/network/protocols/{mostar.pk}/publish/", {
         "text_bs": "a", "text_hr": "b", "text_sr_latn": "c", "text_en": "d", "response_days": 10}, follow=True)
     assert response.status_code == 200 and mostar.protocol.versions.get().texts["sr"] == "ц"
+
+
+@pytest.mark.django_db(False)
+def test_the_catalogue_is_complete_in_five_languages_and_cyrillic_is_the_latin_transliterated():
+    from hub_server.network import messages
+    import polib
+    assert {locale: messages.untranslated(locale) for locale in messages.LOCALES} == {
+        locale: [] for locale in messages.LOCALES}
+    latin = {e.msgid: e.msgstr for e in polib.pofile(str(messages.po_path("sr_Latn")))}
+    cyrillic = {e.msgid: e.msgstr for e in polib.pofile(str(messages.po_path("sr")))}
+    assert cyrillic == {k: to_cyrillic(v) for k, v in latin.items()}
+    assert cyrillic["Forwarded to %(name)s"] == "Прослеђено општини %(name)s"  # placeholders kept
+    with translation.override("sr"):
+        assert translation.gettext("Signatories") == "Потписници"  # the compiled catalogue is the one Django reads
