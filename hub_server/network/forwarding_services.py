@@ -79,7 +79,7 @@ def forwarding_answer(*, forwarding: Forwarding, by, status: str, note: str = ""
                       expected: date | None = None) -> Forwarding:
     """The municipality's next step: received, under consideration, accepted with a plan, or declined
     with reasons. Accepted and declined are answers: public, final, and they stop the deadline clock."""
-    forwarding = (Forwarding.objects.select_for_update().select_related("municipality", "proposal__bench")
+    forwarding = (Forwarding.objects.select_for_update(of=("self",)).select_related("municipality", "proposal__bench")
                   .get(pk=forwarding.pk))
     if status not in Status.values:
         raise ValidationError(_("Unknown answer status %(status)r.") % {"status": status})

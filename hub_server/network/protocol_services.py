@@ -101,7 +101,7 @@ def protocol_accede(*, version: ProtocolVersion, by, capacity: str,
 def accession_withdraw(*, accession: Accession, by, reason: str = "") -> Accession:
     from django.utils import timezone
 
-    accession = Accession.objects.select_for_update().select_related("version__protocol__municipality",
+    accession = Accession.objects.select_for_update(of=("self",)).select_related("version__protocol__municipality",
                                                                       "organisation").get(pk=accession.pk)
     if accession.withdrawn is not None:
         raise ValidationError(_("This accession was already withdrawn."))
