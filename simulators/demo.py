@@ -31,6 +31,9 @@ def main() -> int:
         reviewer = stack.add_reviewer("reviewer")
         for bench_id, municipality in DEMO_BENCHES:
             stack.add_bench(bench_id, municipality, start=False)
+        stack.hub("protocol-model")  # the network's model protocol for each municipality
+        official = json.loads(stack.hub("official-add", DEMO_BENCHES[0][1], "official@example.org",
+                                        "--password", "official-" + reviewer["password"]))
         stack.start_broker()
         stack.start_ingest()
         stack.start_downlink()
@@ -50,10 +53,12 @@ def main() -> int:
             "broker": f"127.0.0.1:{stack.broker_port}",
             "database": stack.database_url,
             "reviewer": reviewer,
+            "official": official,
             "benches": {bid: {"portal": b.portal_url + "/", "dns": "%s:%d" % (b.config["dns"]["host"], b.config["dns"]["port"])} for bid, b in stack.benches.items()},
         }
         (DEMO_DIR / "endpoints.json").write_text(json.dumps(endpoints, indent=2, ensure_ascii=False))
         print(f"\nHub (reviewers):   {hub_url}   login: {reviewer['username']} / {reviewer['password']}")
+        print(f"Hub (official):    {hub_url.rstrip('/')}/network/   login: {official['username']} / {official['password']}")
         print(f"Public portal:     {endpoints['public']}")
         print(f"Fleet dashboard:   {endpoints['dashboard']}   API schema: {endpoints['openapi']}")
         print(f"Broker:            127.0.0.1:{stack.broker_port}")

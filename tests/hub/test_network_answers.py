@@ -210,3 +210,18 @@ def test_open_data_covers_protocols_signatories_answers_and_response_times(clien
     assert api[0]["version"] == 1 and api[0]["response_days"] == 20
     signatories = client.get(f"/api/v1/protocols/{version.protocol.municipality_id}/signatories").json()
     assert signatories[0]["capacity"] == "Načelnik"
+
+
+def test_hostile_answers_are_refused_or_shown_inert(client, world):
+    f = forward(world)
+    client.force_login(world["sa_official"])
+    page = client.post(f"/network/forwarded/{f.pk}/", {"status": "declined", "answer": "x" * 5000,
+                                                        "answer_lang": "bs"})
+    assert page.status_code == 200 and "5000" in page.content.decode()  # the form says the limit was passed
+    assert Forwarding.objects.get().status == "forwarded"
+    assert client.post(f"/network/forwarded/{f.pk}/", {"status": "nonsense", "answer_lang": "bs"}).status_code == 200
+    client.post(f"/network/forwarded/{f.pk}/", {"status": "declined", "answer_lang": "bs",
+                                                "answer": "<script>alert(1)</script>\u202eNe\u200b"})
+    public = client.get(f"/public/network/answers/{f.pk}/").content.decode()
+    assert "<script>alert(1)" not in public and "&lt;script&gt;alert(1)&lt;/script&gt;Ne" in public
+    assert "\u202e" not in public

@@ -134,3 +134,15 @@ def test_the_catalogue_is_complete_in_five_languages_and_cyrillic_is_the_latin_t
     assert cyrillic["Forwarded to %(name)s"] == "Прослеђено општини %(name)s"  # placeholders kept
     with translation.override("sr"):
         assert translation.gettext("Signatories") == "Потписници"  # the compiled catalogue is the one Django reads
+
+
+def test_the_model_protocol_is_published_once_for_every_municipality_the_hub_knows(benches, capsys):
+    from django.core.management import call_command
+
+    from hub_server.network.models import ProtocolVersion
+    call_command("protocol-model")
+    assert capsys.readouterr().out.split() == ["Mostar", "Sarajevo", "Centar"]
+    version = ProtocolVersion.objects.get(protocol__municipality__name="Mostar")
+    assert version.texts["sr"].startswith("Општина Мостар и организације цивилног друштва, чланице мреже LINK")
+    call_command("protocol-model")
+    assert capsys.readouterr().out == "" and ProtocolVersion.objects.count() == 2
