@@ -32,8 +32,8 @@ def main() -> int:
         for bench_id, municipality in DEMO_BENCHES:
             stack.add_bench(bench_id, municipality, start=False)
         stack.hub("protocol-model")  # the network's model protocol for each municipality
-        official = json.loads(stack.hub("official-add", DEMO_BENCHES[0][1], "official@example.org",
-                                        "--password", "official-" + reviewer["password"]))
+        official = json.loads(stack.hub("official-add", DEMO_BENCHES[0][1], "official@example.org", "--password",
+                                        "official-" + reviewer["password"]).splitlines()[-1])  # after the e-mail
         stack.start_broker()
         stack.start_ingest()
         stack.start_downlink()

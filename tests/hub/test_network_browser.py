@@ -1,5 +1,6 @@
 """The organisation's and the official's paths through the network pages, in a real headless Chromium."""
 import pytest
+from playwright.sync_api import expect
 
 from hub_server.fleet_health.digest import digest_for_bench
 from hub_server.network.models import Accession, Forwarding
@@ -30,12 +31,20 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
     page.click("text=Sarajevo Centar")
     page.fill("#id_capacity", "Predsjednica")
     page.click("#accede")
-    assert "Pristupili ste" in page.inner_text("#my-accession")
+    expect(page.locator("#my-accession")).to_contain_text("Pristupili ste")
     page.goto(f"{url}/network/")
     page.fill(f"#note-{idea.pk}", "Građani traže klupe")
     page.click(f"#forward-{idea.pk}")
-    assert page.inner_text("#forwarding-status") == "Proslijeđeno, čeka općinu"
-    page.click("text=Odjava" if page.locator("text=Odjava").count() else "text=Log out")
+    expect(page.locator("#forwarding-status")).to_have_text("Proslijeđeno, čeka općinu")
+    page.goto(f"{url}/network/profile/")
+    page.fill("#id_description", "Mladi za zeleni grad")
+    page.fill("#id_website", "https://zeleni.example.org")
+    page.check("text=Mladi")
+    page.click("#save-profile")
+    page.wait_for_url("**/public/network/organisations/*/")
+    text = page.inner_text("main")  # the public profile, as everyone sees it
+    assert "Mladi za zeleni grad" in text and "https://zeleni.example.org" in text and "Klupe u parku" in text
+    page.context.clear_cookies()  # log out
 
     # The official: the inbox, received, then accepted with a plan.
     login(page, url, "sluzbenik@sa.ba", "pw-official-123")
@@ -43,20 +52,21 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
     page.click("#inbox >> text=Klupe u parku")
     page.select_option("#id_status", "received")
     page.click("#answer")
-    assert page.inner_text("#forwarding-status") == "Općina je zaprimila"
+    expect(page.locator("#forwarding-status")).to_have_text("Općina je zaprimila")
     page.select_option("#id_status", "accepted")
     page.fill("#id_answer", "Postavit ćemo 10 klupa.")
     page.click("#answer")
-    assert "potrebna" in page.inner_text("main") or "needs a plan" in page.inner_text("main")  # no plan: refused
+    expect(page.locator(".errorlist")).to_contain_text("potreban plan")  # no plan: refused
     page.fill("#id_department", "Služba za komunalne poslove")
     page.fill("#id_budget", "Stavka 821 300")
     page.fill("#id_expected", "2027-05-01")
     page.select_option("#id_status", "accepted")
     page.click("#answer")
-    assert page.inner_text("#forwarding-status") == "Prihvaćeno"
+    expect(page.locator("#forwarding-status")).to_have_text("Prihvaćeno")
     page.goto(f"{url}/network/protocols/{Forwarding.objects.get().municipality_id}/")
     page.fill("#id_capacity", "Načelnik")
     page.click("#accede")
+    expect(page.locator("#my-accession")).to_contain_text("Načelnik")
     assert Accession.objects.filter(party="municipality").count() == 1
 
     # Everyone: the public pages, in Bosnian and Serbian Cyrillic, on a phone and a desktop.
@@ -75,6 +85,6 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
         page.screenshot(path=f"test-artifacts/network-answer-{width}.png", full_page=True)
     page.select_option("#language", "sr")
     page.click("button:has-text('Promijeni')")
-    assert "Прихваћено" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Прихваћено")
     item = next(i for i in digest_for_bench(bench_id="sa-1")["items"] if i["receipt"] == idea.receipt)
     assert item["answer"] == "Postavit ćemo 10 klupa."
