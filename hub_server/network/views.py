@@ -10,7 +10,7 @@ from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_POST
 
 from hub_server.membership.models import Municipality
-from hub_server.network import access, forms, forwarding_services, protocol_services, selectors
+from hub_server.network import access, directory_selectors, forms, forwarding_services, protocol_services, selectors
 from hub_server.network.models import Accession, NetworkAudit
 from hub_server.proposals.models import Action, Proposal
 
@@ -38,6 +38,8 @@ def home(request):
             protocols.append({"municipality": m, "version": version,
                               "accession": selectors.active_accession(version=version, organisation=organisation)})
         context.update(protocols=protocols, ideas=selectors.forwardable_ideas(organisation=organisation),
+                       actions=directory_selectors.actions_led_by(organisation=organisation).filter(
+                           forwardings__isnull=True),
                        forwarded=selectors.organisation_forwardings(organisation=organisation),
                        forward_form=forms.ForwardForm())
     elif context["is_admin"]:

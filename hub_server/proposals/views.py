@@ -28,7 +28,7 @@ def review_queue(request):
     scope = user_municipality_names(user=request.user)
     if scope == set() or not request.user.has_perm("proposals.review_proposal"):
         if request.user.has_perm("proposals.change_action") and scope:
-            return redirect("review-actions")
+            return redirect("network-home")  # a municipal official: what was forwarded to them
         return render(request, "review/no_role.html", status=403)
     data = request.GET.copy()
     data.setdefault("status", "new")

@@ -225,3 +225,33 @@ def test_hostile_answers_are_refused_or_shown_inert(client, world):
     public = client.get(f"/public/network/answers/{f.pk}/").content.decode()
     assert "<script>alert(1)" not in public and "&lt;script&gt;alert(1)&lt;/script&gt;Ne" in public
     assert "\u202e" not in public
+
+
+def test_an_action_is_forwarded_from_the_organisations_page_and_the_citizen_sees_the_answer(client, world):
+    from hub_server.proposals import review_services
+    action = review_services.action_create(municipality="Sarajevo Centar", title="Klupe za park",
+                                           proposals=[world["idea"]], by=world["reviewer"])
+    client.force_login(world["reviewer"])
+    assert "Klupe za park" in client.get("/network/").content.decode().split('id="forwardable-actions"')[1]
+    assert client.post(f"/network/forward/action/{action.pk}/", {"note": "Akcija"}).status_code == 302
+    idea_forwarding = forward(world)
+    assert Forwarding.objects.get(action=action).due - Forwarding.objects.get(action=action).forwarded == \
+        timedelta(days=20)
+    fs.forwarding_answer(forwarding=idea_forwarding, by=world["sa_official"], status="declined",
+                         answer="Park je u nadležnosti kantona.", answer_lang="bs")
+    client.logout()
+    for url in (f"/public/ideas/{world['idea'].pk}/", f"/public/receipt/{world['idea'].receipt}/"):
+        page = client.get(url).content.decode()
+        assert "Park je u nadležnosti kantona." in page and "Odbijeno" in page, url
+
+
+@pytest.mark.parametrize("path,method", [
+    ("/network/officials/", "post"), ("/network/audit/", "get"), ("/network/profile/", "get"),
+    ("/network/trainings/", "get"), ("/network/forward/idea/{idea}/", "post"),
+    ("/network/protocols/{mid}/publish/", "post")])
+def test_staff_views_refuse_an_official_of_another_municipality(client, world, path, method):
+    client.force_login(world["mo_official"])
+    path = path.format(idea=world["idea"].pk, mid=municipality("Sarajevo Centar").pk)
+    assert getattr(client, method)(path).status_code == 403
+    client.logout()
+    assert getattr(client, method)(path).status_code == 302  # anonymous: to the login page
