@@ -1,4 +1,7 @@
 """Shared set-up for the network tests: protocol texts, officials, a validated idea."""
+import pytest
+from django.utils import translation
+
 from hub_server.membership.models import Municipality
 from hub_server.network import protocol_services
 from hub_server.proposals import review_services
@@ -27,3 +30,10 @@ def official(name: str, email: str, admin):
 
 def validated_idea(make, reviewer, bench_id="sa-1", **fields):
     return review_services.proposal_validate(proposal=make(bench_id, **fields), by=reviewer)
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Services speak the active language; the tests that import this read their English messages."""
+    with translation.override("en"):
+        yield

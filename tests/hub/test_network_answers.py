@@ -4,7 +4,6 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from django.utils import translation
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -16,16 +15,11 @@ from hub_server.membership.services import api_token_create
 from hub_server.network import forwarding_services as fs
 from hub_server.network import selectors
 from hub_server.network.models import Forwarding, NetworkAudit
+from tests.hub.network_support import english_messages  # noqa: F401 (autouse fixture)
 from tests.hub.network_support import municipality, official, publish, validated_idea
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Services speak the active language; these tests read their English messages."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -11,16 +10,11 @@ from hub_server.network import directory_services as ds
 from hub_server.network.directory_models import ActionPartner
 from hub_server.network.models import NetworkAudit
 from hub_server.proposals import review_services
+from tests.hub.network_support import english_messages  # noqa: F401 (autouse fixture)
 from tests.hub.network_support import municipality, validated_idea
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Services speak the active language; these tests read their English messages."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -1,23 +1,18 @@
 """Cooperation protocols: versions in five languages, accession, withdrawal, re-accession, public list."""
 import pytest
-from django.utils import translation
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from hub_server.membership.models import Organisation
 from hub_server.network import protocol_services
 from hub_server.network.models import Accession, NetworkAudit
 from hub_server.network.script import to_cyrillic
+from tests.hub.network_support import english_messages  # noqa: F401 (autouse fixture)
 from tests.hub.network_support import TEXTS, municipality, official, publish
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Services speak the active language; these tests read their English messages."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
