@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,7 +29,7 @@ def home(request):
     context = {"official": official, "organisation": organisation, "is_admin": access.is_admin(user=user)}
     if official is not None:
         version = selectors.current_version(municipality=official)
-        context.update(inbox=selectors.official_inbox(municipality=official), version=version,
+        context.update(inbox=selectors.official_inbox(municipality=official), version=version, now=timezone.now(),
                        accession=selectors.active_accession(version=version, organisation=None),
                        stats=selectors.response_stats().get(official.pk, selectors.EMPTY_STATS))
     elif organisation is not None:

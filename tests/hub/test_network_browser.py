@@ -75,6 +75,7 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{url}/public/network/")
         assert serious_violations(page) == []
+        page.screenshot(path=f"test-artifacts/network-overview-{width}.png", full_page=True)
         page.click("#protocols >> text=Sarajevo Centar")
         text = page.inner_text("main")
         assert "Postavit ćemo 10 klupa." in text and "Sarajevo Centar (Općina; Načelnik)" in text
