@@ -129,9 +129,12 @@ def protocol_overview() -> list[dict]:
     versions = {}
     for v in ProtocolVersion.objects.select_related("protocol").order_by("number"):
         versions[v.protocol.municipality_id] = v  # ascending: the last one is current
+    signed_by_version: dict[int, list[Accession]] = {}
+    for a in Accession.objects.filter(version__in=list(versions.values()), withdrawn__isnull=True):
+        signed_by_version.setdefault(a.version_id, []).append(a)
     for m in network_municipalities():
         version = versions.get(m.pk)
-        signed = signatories(version=version)
+        signed = signed_by_version.get(version.pk, []) if version else []
         rows.append({"municipality": m, "version": version,
                      "response_days": version.protocol.response_days if version else None,
                      "municipality_signed": any(a.party == Accession.Party.MUNICIPALITY for a in signed),

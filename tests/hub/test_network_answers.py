@@ -252,3 +252,17 @@ def test_staff_views_refuse_an_official_of_another_municipality(client, world, p
     assert getattr(client, method)(path).status_code == 403
     client.logout()
     assert getattr(client, method)(path).status_code == 302  # anonymous: to the login page
+
+
+def test_the_public_overview_costs_the_same_queries_for_two_municipalities_or_twelve(client, world,
+                                                                                       django_assert_max_num_queries):
+    from hub_server.membership.services import municipality_ensure
+    publish("Mostar", world["admin"])
+    forward(world)
+    client.get("/public/network/")  # warm: sessions, content types
+    with django_assert_max_num_queries(8):
+        client.get("/public/network/")
+    for n in range(10):
+        publish(municipality_ensure(name=f"Općina {n}").name, world["admin"])
+    with django_assert_max_num_queries(8):
+        assert client.get("/public/network/").content.decode().count('<th scope="row">') == 12
