@@ -141,3 +141,24 @@ def test_the_model_protocol_is_published_once_for_every_municipality_the_hub_kno
     assert version.texts["sr"].startswith("Општина Мостар и организације цивилног друштва, чланице мреже LINK")
     call_command("protocol-model")
     assert capsys.readouterr().out == "" and ProtocolVersion.objects.count() == 2
+
+
+def test_an_administrator_sees_the_overview_adds_an_official_and_reads_the_audit_log(client, sarajevo,
+                                                                                      django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+    client.force_login(sarajevo["admin"])
+    client.cookies["django_language"] = "en"
+    assert "Sarajevo Centar" in client.get("/network/").content.decode().split('id="protocols"')[1]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/network/officials/", {"municipality": municipality("Mostar").pk,
+                                                       "email": "Nacelnik@Mostar.ba", "full_name": "Načelnik"})
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="nacelnik@mostar.ba")
+    assert user.membership.municipality.name == "Mostar" and not user.has_usable_password()
+    assert mail.outbox[0].to == ["nacelnik@mostar.ba"] and "/accounts/reset/" in mail.outbox[0].body
+    with pytest.raises(ValidationError, match="another role"):
+        protocol_services.official_add(municipality=municipality("Mostar"), email="rev-REG-1@example.org",
+                                       full_name="", by=sarajevo["admin"])
+    audit_page = client.get("/network/audit/").content.decode()
+    assert "official_add" in audit_page and "protocol_publish" in audit_page
