@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -108,3 +109,35 @@ def test_trainings_fill_to_capacity_record_attendance_and_show_on_profiles(clien
     assert "Akademija liderstva" in client.get(f"/public/network/organisations/{orgs['sa'].pk}/").content.decode()
     assert "Akademija liderstva" not in client.get(
         f"/public/network/organisations/{orgs['mo'].pk}/").content.decode().split('id="trainings"')[1]
+
+
+def test_concurrent_registrations_never_overfill_a_training(transactional_db, sarajevo_reviewer, admin_user):
+    """Eight organisations' members register at once for two places (PostgreSQL: real row locks)."""
+    import threading
+
+    from django.db import connection, connections
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under concurrency are a PostgreSQL matter (the hub suite reruns on it)")
+    org = Organisation.objects.get(registration_number="REG-1")
+    training = ds.training_publish(by=admin_user, title="Modul 2", starts=timezone.now() + timedelta(days=3),
+                                   capacity=2, language="bs", online=True)
+    barrier, outcomes = threading.Barrier(8), []
+
+    def register(n):
+        try:
+            barrier.wait()
+            translation.activate("en")  # each thread has its own active language
+            ds.training_register(training=training, organisation=org, participant=f"P{n}", by=sarajevo_reviewer)
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["The training is full."] * 6 + ["ok"] * 2
+    assert training.registrations.count() == 2
