@@ -21,7 +21,9 @@ def digest_for_bench(*, bench_id: str) -> dict:
     """
     bench = Bench.objects.get(pk=bench_id)
     ideas = (Proposal.objects.filter(bench__municipality=bench.municipality, status=Proposal.Status.VALIDATED)
-             .annotate(touched=Coalesce(Max("actions__updated"), "status_changed", "received"))
+             # a municipality's formal answer (network app) brings an older idea back to the top
+             .annotate(touched=Coalesce(Max("forwardings__answered"), Max("actions__updated"), "status_changed",
+                                        "received"))
              .order_by("-touched", "id")[:DIGEST_ITEMS])
     ideas = list(ideas)
     latest_action = {}

@@ -266,3 +266,15 @@ def test_the_public_overview_costs_the_same_queries_for_two_municipalities_or_tw
         publish(municipality_ensure(name=f"Općina {n}").name, world["admin"])
     with django_assert_max_num_queries(8):
         assert client.get("/public/network/").content.decode().count('<th scope="row">') == 12
+
+
+def test_a_formal_answer_brings_an_old_idea_back_onto_the_benches_page(world):
+    old = world["idea"]
+    for _ in range(10):
+        validated_idea(world["make"], world["reviewer"])
+    receipts = [i["receipt"] for i in digest_for_bench(bench_id="sa-1")["items"]]
+    assert len(receipts) == 10 and old.receipt not in receipts
+    fs.forwarding_answer(forwarding=forward(world, old), by=world["sa_official"], status="declined",
+                         answer="Nije moguće ove godine.")
+    first = digest_for_bench(bench_id="sa-1")["items"][0]
+    assert (first["receipt"], first["answer"]) == (old.receipt, "Nije moguće ove godine.")
