@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub_server.membership.models import Organisation
-from hub_server.network import audit
+from hub_server.network import audit, emails
 from hub_server.network.directory_models import (ActionPartner, FieldOfWork, OrganisationProfile, Training,
                                                  TrainingRegistration)
 from hub_server.proposals.models import Action
@@ -47,6 +47,8 @@ def partner_invite(*, action: Action, organisation: Organisation, by) -> ActionP
         raise ValidationError(_("This organisation was already invited to this action."))
     audit.record(actor=by, verb="partner_invite", subject=f"{organisation.name} → {action.title}",
                  municipality=action.municipality, after={"action": action.pk, "organisation": organisation.pk})
+    pid = partner.pk
+    transaction.on_commit(lambda: emails.send_partner_invite(partner_id=pid))
     return partner
 
 

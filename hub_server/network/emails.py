@@ -95,3 +95,17 @@ def send_official_welcome(*, user_id: int, link: str) -> None:
               _("Your username is %(username)s. Choose a password here (the link works once): %(url)s\n") % {
                   "username": user.username, "url": settings.HUB_PUBLIC_URL + link},
               [user.email])
+
+
+def send_partner_invite(*, partner_id: int) -> None:
+    from hub_server.network.directory_models import ActionPartner
+    p = ActionPartner.objects.select_related("action__municipality", "organisation").get(pk=partner_id)
+    inviter = Membership.objects.filter(user_id=p.invited_by_id).select_related("organisation").first()
+    lead = inviter.organisation.name if inviter and inviter.organisation_id else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(_("LINK: an invitation to join an action as a partner"),
+              _("%(lead)s invites your organisation to join the action %(title)s (%(municipality)s). "
+                "Answer here: %(url)s\n") % {"lead": inert_line(lead, 160), "title": inert_line(p.action.title, 120),
+                                              "municipality": p.action.municipality.name,
+                                              "url": settings.HUB_PUBLIC_URL + reverse("network-profile")},
+              organisation_emails(organisation=p.organisation))

@@ -28,6 +28,7 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
     login(page, url, "rev-reg-1@example.org", "pw-review-123")
     page.goto(f"{url}/network/")
     assert "verzija 1 čeka vaše pristupanje" in page.inner_text("main")
+    assert serious_violations(page) == []
     page.click("text=Sarajevo Centar")
     page.fill("#id_capacity", "Predsjednica")
     page.click("#accede")
@@ -37,6 +38,7 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
     page.click(f"#forward-{idea.pk}")
     expect(page.locator("#forwarding-status")).to_have_text("Proslijeđeno, čeka općinu")
     page.goto(f"{url}/network/profile/")
+    assert serious_violations(page) == []
     page.fill("#id_description", "Mladi za zeleni grad")
     page.fill("#id_website", "https://zeleni.example.org")
     page.check("text=Mladi")
@@ -49,7 +51,10 @@ def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public
     # The official: the inbox, received, then accepted with a plan.
     login(page, url, "sluzbenik@sa.ba", "pw-official-123")
     page.goto(f"{url}/network/")
+    assert serious_violations(page) == []
     page.click("#inbox >> text=Klupe u parku")
+    page.wait_for_url("**/network/forwarded/*/")
+    assert serious_violations(page) == []
     page.select_option("#id_status", "received")
     page.click("#answer")
     expect(page.locator("#forwarding-status")).to_have_text("Općina je zaprimila")

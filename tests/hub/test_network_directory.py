@@ -54,7 +54,9 @@ def test_the_directory_is_searchable_and_shows_contact_only_if_chosen(client, or
     assert client.get(f"/public/network/organisations/{pending.pk}/").status_code == 404
 
 
-def test_profile_lists_validated_ideas_actions_led_and_joined_as_partner(client, orgs):
+def test_profile_lists_validated_ideas_actions_led_and_joined_as_partner(client, orgs,
+                                                                         django_capture_on_commit_callbacks):
+    from django.core import mail
     idea = validated_idea(orgs["make"], orgs["sa_user"], title="Česma u parku")
     action = review_services.action_create(municipality="Sarajevo Centar", title="Česma za park",
                                            proposals=[idea], by=orgs["sa_user"])
@@ -62,7 +64,11 @@ def test_profile_lists_validated_ideas_actions_led_and_joined_as_partner(client,
     client.force_login(orgs["mo_user"])  # Mostar's organisation does not lead it
     assert client.post(f"/network/actions/{action.pk}/invite/", {"organisation": orgs["sa"].pk}).status_code == 403
     client.force_login(orgs["sa_user"])
-    assert client.post(f"/network/actions/{action.pk}/invite/", {"organisation": orgs["mo"].pk}).status_code == 302
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/network/actions/{action.pk}/invite/",
+                           {"organisation": orgs["mo"].pk}).status_code == 302
+    assert mail.outbox[0].to == ["rev-REG-2@example.org"] and "CSO REG-1" in mail.outbox[0].body
     partner = ActionPartner.objects.get()
     public = client.get(f"/public/actions/{action.pk}/").content.decode()
     assert 'id="partners"' not in public  # only once the invitation is accepted
