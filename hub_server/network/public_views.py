@@ -27,7 +27,7 @@ def municipality(request, municipality_id):
         "signatories": selectors.signatories(version=version),
         "awaiting": selectors.awaiting_reaccession(municipality=m),
         "versions": selectors.protocol_versions(municipality=m),
-        "forwardings": selectors.public_forwardings(municipality=m)[:100],
+        "forwardings": selectors.public_forwardings(municipality=m, steps=False)[:100],
         "stats": selectors.response_stats().get(m.pk, selectors.EMPTY_STATS)})
 
 

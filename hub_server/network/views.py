@@ -4,6 +4,7 @@ Thin: who may is network/access.py, reads are selectors, writes are services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +15,9 @@ from hub_server.membership.models import Municipality
 from hub_server.network import access, directory_selectors, forms, forwarding_services, protocol_services, selectors
 from hub_server.network.models import Accession, NetworkAudit
 from hub_server.proposals.models import Action, Proposal
+
+
+INBOX_PAGE = 50
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -29,7 +33,8 @@ def home(request):
     context = {"official": official, "organisation": organisation, "is_admin": access.is_admin(user=user)}
     if official is not None:
         version = selectors.current_version(municipality=official)
-        context.update(inbox=selectors.official_inbox(municipality=official), version=version, now=timezone.now(),
+        inbox = Paginator(selectors.official_inbox(municipality=official), INBOX_PAGE).get_page(request.GET.get("page"))
+        context.update(inbox=inbox, version=version, now=timezone.now(),
                        accession=selectors.active_accession(version=version, organisation=None),
                        stats=selectors.response_stats().get(official.pk, selectors.EMPTY_STATS))
     elif organisation is not None:
