@@ -111,6 +111,10 @@ def test_staff_pages_let_each_party_accede_only_for_itself(client, sarajevo, dja
     assert client.post(f"/network/protocols/{mid}/publish/", {}).status_code == 403  # administrators only
     client.force_login(mostar_official)
     assert client.post(f"/network/accessions/{accession.pk}/withdraw/").status_code == 403
+    client.force_login(sarajevo["official"])
+    assert client.post(f"/network/accessions/{accession.pk}/withdraw/", {"reason": "Novi saziv"}).status_code == 302
+    accession.refresh_from_db()
+    assert (accession.withdrawn_by, accession.withdraw_reason) == (sarajevo["official"], "Novi saziv")
     client.force_login(sarajevo["admin"])
     response = client.post(f"/network/protocols/{mostar.pk}/publish/", {
         "text_bs": "a", "text_hr": "b", "text_sr_latn": "c", "text_en": "d", "response_days": 10}, follow=True)
