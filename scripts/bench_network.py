@@ -55,6 +55,7 @@ def main():
         rows.append(Forwarding(municipality=municipalities[n % 12], proposal_id=f"{n:016x}", organisation=orgs[n % 240],
                                forwarded=forwarded, due=forwarded + timedelta(days=30),
                                answered=answered if answered and answered < now else None,
+                               days_to_answer=(answered - forwarded).total_seconds() / 86400 if answered and answered < now else None,
                                status="accepted" if answered and answered < now else "forwarded",
                                answer="Prihvaćeno" if answered else ""))
     Forwarding.objects.bulk_create(rows, batch_size=2000)

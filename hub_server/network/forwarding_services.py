@@ -98,9 +98,10 @@ def forwarding_answer(*, forwarding: Forwarding, by, status: str, note: str = ""
     fields = ["status"]
     if status in Forwarding.ANSWERED:
         forwarding.answered = timezone.now()
+        forwarding.days_to_answer = (forwarding.answered - forwarding.forwarded).total_seconds() / 86400
         forwarding.answer, forwarding.answer_lang = answer, answer_lang[:10]
         forwarding.department, forwarding.budget, forwarding.expected = department, budget, expected
-        fields += ["answered", "answer", "answer_lang", "department", "budget", "expected"]
+        fields += ["answered", "days_to_answer", "answer", "answer_lang", "department", "budget", "expected"]
     forwarding.save(update_fields=fields)
     ForwardingStep.objects.create(forwarding=forwarding, status=status, note=note or answer, by=by)
     audit.record(actor=by, verb="forwarding_answer", subject=str(forwarding), municipality=forwarding.municipality,

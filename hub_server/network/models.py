@@ -116,6 +116,7 @@ class Forwarding(models.Model):
     due = models.DateTimeField(help_text="Answer deadline: forwarded + the protocol's response days")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.FORWARDED)
     answered = models.DateTimeField(null=True, blank=True, help_text="When it was accepted or declined")
+    days_to_answer = models.FloatField(null=True, blank=True, help_text="answered - forwarded, in days (for the median)")
     answer = models.TextField(max_length=2000, blank=True, help_text="The municipality's public answer")
     answer_lang = models.CharField(max_length=10, blank=True)
     department = models.CharField(max_length=160, blank=True)
@@ -126,7 +127,8 @@ class Forwarding(models.Model):
 
     class Meta:
         ordering = ["-forwarded", "-id"]
-        indexes = [models.Index(fields=["municipality", "-forwarded"]), models.Index(fields=["status", "due"])]
+        indexes = [models.Index(fields=["municipality", "-forwarded"]), models.Index(fields=["status", "due"]),
+                   models.Index(fields=["municipality", "days_to_answer"])]
         constraints = [
             models.CheckConstraint(name="forwarding_idea_or_action", condition=(
                 models.Q(proposal__isnull=False, action__isnull=True)

@@ -3,9 +3,9 @@
 Public reads carry no personal data: a signatory is a party and a capacity, never the person's name;
 a forwarded idea shows its public (redacted) text only.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hub_server.membership.models import Municipality, Organisation
@@ -100,7 +100,7 @@ def response_stats(*, now: datetime | None = None) -> dict[int, dict]:
     """Per municipality id: forwarded, answered, answered_in_time, overdue, open, median_days (None: no answer).
 
     Counted by the database (one query), the median read as the middle row(s) of each municipality's
-    answered items ordered by time to answer (two small queries per municipality with answers)."""
+    answered items by days to answer (an indexed read per municipality with answers)."""
     now = now or timezone.now()
     unanswered = Q(answered__isnull=True)
     stats = {row.pop("municipality_id"): row for row in Forwarding.objects.values("municipality_id").annotate(
@@ -112,11 +112,10 @@ def response_stats(*, now: datetime | None = None) -> dict[int, dict]:
         s["answered"] = n = s.pop("answered_n")
         s["median_days"] = None
         if n:
-            took = (Forwarding.objects.filter(municipality_id=mid, answered__isnull=False)
-                    .annotate(took=ExpressionWrapper(F("answered") - F("forwarded"), output_field=DurationField()))
-                    .order_by("took").values_list("took", flat=True))
+            took = (Forwarding.objects.filter(municipality_id=mid, days_to_answer__isnull=False)
+                    .order_by("days_to_answer").values_list("days_to_answer", flat=True))
             middle = list(took[(n - 1) // 2:n // 2 + 1])
-            s["median_days"] = round(sum(middle, timedelta()).total_seconds() / len(middle) / 86400, 1)
+            s["median_days"] = round(sum(middle) / len(middle), 1)
     return stats
 
 

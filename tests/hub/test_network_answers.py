@@ -120,6 +120,7 @@ def _age(f, *, forwarded_days_ago, answered_after_days=None):
     Forwarding.objects.filter(pk=f.pk).update(
         forwarded=forwarded, due=forwarded + timedelta(days=20),
         answered=forwarded + timedelta(days=answered_after_days) if answered_after_days is not None else None,
+        days_to_answer=answered_after_days,
         status="accepted" if answered_after_days is not None else "forwarded")
 
 
