@@ -52,12 +52,12 @@ def main():
     for n in range(FORWARDED):
         forwarded = now - timedelta(days=rng.uniform(0, 120))
         answered = forwarded + timedelta(days=rng.uniform(1, 45)) if n % 2 else None
+        if answered and answered >= now:
+            answered = None
         rows.append(Forwarding(municipality=municipalities[n % 12], proposal_id=f"{n:016x}", organisation=orgs[n % 240],
-                               forwarded=forwarded, due=forwarded + timedelta(days=30),
-                               answered=answered if answered and answered < now else None,
-                               days_to_answer=(answered - forwarded).total_seconds() / 86400 if answered and answered < now else None,
-                               status="accepted" if answered and answered < now else "forwarded",
-                               answer="Prihvaćeno" if answered else ""))
+                               forwarded=forwarded, due=forwarded + timedelta(days=30), answered=answered,
+                               days_to_answer=(answered - forwarded).total_seconds() / 86400 if answered else None,
+                               status="accepted" if answered else "forwarded", answer="Prihvaćeno" if answered else ""))
     Forwarding.objects.bulk_create(rows, batch_size=2000)
     official = official_add(municipality=municipalities[0], email="o@example.org", full_name="", by=None)
     print(f"  seeded {FORWARDED} forwarded ideas in {time.monotonic() - t:.1f} s ({connection.vendor})")
