@@ -11,16 +11,13 @@ from pathlib import Path
 
 _ITERATIONS = 101  # mosquitto_passwd's own default for the $7$ (PBKDF2-SHA512) format
 
-# Each bench may touch only its own topics; %u is the MQTT username, which is the bench id.
-_BENCH_ACL = """\
-pattern write link/v1/b/%u/proposal
-pattern write link/v1/b/%u/telemetry
-pattern readwrite link/v1/b/%u/status
-pattern read link/v1/b/%u/ack
-pattern read link/v1/b/%u/config
-pattern read link/v1/b/%u/digest
-pattern read link/v1/b/%u/cmd
-"""
+def _bench_acl() -> str:
+    """Each bench may touch only its own topics; %u is the MQTT username, which is the bench id."""
+    from benchcore import contract
+
+    access = ((contract.PROPOSAL, "write"), (contract.TELEMETRY, "write"), (contract.STATUS, "readwrite"),
+              (contract.ACK, "read"), (contract.CONFIG, "read"), (contract.DIGEST, "read"), (contract.CMD, "read"))
+    return "".join(f"pattern {how} {contract.topic('%u', leaf)}\n" for leaf, how in access)
 
 
 def password_hash(password: str, salt: bytes | None = None) -> str:
@@ -38,6 +35,9 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
         # Started as root, mosquitto would switch to its own user and lose access to these files.
         f"user {getpass.getuser()}",
         "per_listener_settings false",
+        # The client id is the username: nobody can take over another's session (kick the ingest
+        # or a bench off, fire its last will) with a password of their own.
+        "use_username_as_clientid true",
         "allow_anonymous false",
         f"password_file {data_dir / 'passwd'}",
         f"acl_file {data_dir / 'acl'}",
@@ -68,23 +68,33 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
     return "\n".join(lines + [""])
 
 
-def render_acl(*, hub_user: str) -> str:
-    return f"user {hub_user}\ntopic readwrite link/v1/b/#\n\n{_BENCH_ACL}"
+def render_acl(*, hub_roles: dict) -> str:
+    """hub_roles: {username: ((access, leaf), ...)} for the hub's processes (hub_server.mqtt)."""
+    from benchcore import contract
+
+    blocks = []
+    for user, grants in sorted(hub_roles.items()):
+        blocks.append(f"user {user}\n" + "".join(
+            f"topic {how} {contract.topic_filter(leaf)}\n" for how, leaf in grants))
+    return "\n".join(blocks + [_bench_acl()])
 
 
-def write_broker_files(*, out: Path, port: int | None, hub_user: str, hub_password_hash: str,
-                       bench_hashes: dict, host: str = "127.0.0.1", tls_port: int | None = None,
+def write_broker_files(*, out: Path, port: int | None, hub_users: dict, bench_hashes: dict,
+                       host: str = "127.0.0.1", tls_port: int | None = None,
                        tls_host: str = "", tls_names: list | None = None) -> Path:
     """Write mosquitto.conf, passwd and acl (and, with tls_port, the CA and server certificate)
-    into out; returns the path of mosquitto.conf."""
+    into out; returns the path of mosquitto.conf. hub_users: {username: (password hash, grants)}."""
     out.mkdir(parents=True, exist_ok=True)
     if tls_port is not None:
         ensure_certificates(out, tls_names or [tls_host or host])
-    lines = [f"{hub_user}:{hub_password_hash}"] + [f"{bench}:{h}" for bench, h in sorted(bench_hashes.items()) if h]
+    lines = [f"{user}:{h}" for user, (h, _) in sorted(hub_users.items())]
+    lines += [f"{bench}:{h}" for bench, h in sorted(bench_hashes.items()) if h]
     passwd = out / "passwd"
-    passwd.write_text("\n".join(lines) + "\n")
-    passwd.chmod(0o600)
-    (out / "acl").write_text(render_acl(hub_user=hub_user))
+    tmp = passwd.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.chmod(0o600)
+    tmp.replace(passwd)
+    (out / "acl").write_text(render_acl(hub_roles={u: g for u, (_, g) in hub_users.items()}))
     conf = out / "mosquitto.conf"
     conf.write_text(render_config(port=port, data_dir=out.resolve(), host=host, tls_port=tls_port,
                                   tls_host=tls_host))

@@ -158,6 +158,8 @@ MQTT = {
     "port": int(os.environ.get("MQTT_PORT", "1883")),
     "user": os.environ.get("MQTT_USER", "hub"),
     "password": os.environ.get("MQTT_PASSWORD", ""),
+    # broker users hub-ingest, hub-ingest-2, ...: one per ingest worker of a shared subscription
+    "ingest_workers": int(os.environ.get("MQTT_INGEST_WORKERS", "1")),
 }
 
 LOGGING = {

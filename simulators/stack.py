@@ -70,6 +70,13 @@ class Stack:
         })
         return env
 
+    def hub_login(self, role: str) -> tuple[str, str]:
+        """(username, password) of one of the hub's broker users (hub_server.mqtt: ingest,
+        downlink, cmd, monitor)."""
+        from hub_server.mqtt import role_password
+
+        return f"hub-{role}", role_password(role, self.hub_password)
+
     def hub(self, *args: str) -> str:
         """Run a `hub` command to completion; returns its standard output."""
         result = subprocess.run([sys.executable, "-m", "hub_server.cli", *args], env=self.hub_env(),
@@ -156,7 +163,8 @@ class Stack:
         tls = {"tls": True, "ca": tls_ca or self.ca_pem, "server_hostname": "localhost"} if self.tls_port else {}
         cfg = bench_config(bench_id, municipality, "127.0.0.1", self.tls_port or self.broker_port, free_port(),
                            mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
-                           key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls, **config_extra)
+                           key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls,
+                           seal_key=creds["seal_key"], **config_extra)
         bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
         self.benches[bench_id] = bench
         if start:

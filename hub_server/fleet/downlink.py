@@ -3,6 +3,7 @@ published by the `hub downlink` worker. Each publish carries a version one above
 the bench requires, so a replayed old message changes nothing there."""
 import logging
 
+from benchcore import contract
 from django.db import transaction
 
 from hub_server.fleet.models import Bench, PendingDownlink
@@ -43,7 +44,7 @@ def downlink_publish_pending(*, publish, limit: int = 100) -> int:
         bench, kind = pending.bench, pending.kind
         msg = _message(bench, kind)
         payload = downlink_sign(bench=bench, leaf=kind, msg=msg)
-        if not publish(f"link/v1/b/{bench.id}/{kind}", payload):
+        if not publish(contract.topic(bench.id, kind), payload):
             log.warning("broker did not take the %s for %s; will retry", kind, bench.id)
             break
         with transaction.atomic():

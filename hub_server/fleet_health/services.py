@@ -2,6 +2,7 @@
 import logging
 from datetime import datetime, timedelta
 
+from benchcore import contract
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +12,13 @@ from hub_server.fleet_health import emails
 from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
 
 log = logging.getLogger("hub.fleet_health")
+# Telemetry key (benchcore.contract, as the bench sends it) -> column of TelemetryReading.
+COLUMNS = {
+    contract.T_BATT_V: "battery_v", contract.T_BATT_A: "battery_a", contract.T_SOC: "soc",
+    contract.T_SOLAR_W: "solar_w", contract.T_WH_IN: "wh_in_today", contract.T_WH_OUT: "wh_out_today",
+    contract.T_CLIENTS: "clients", contract.T_OUTBOX: "outbox", contract.T_HEAP_FREE: "heap_free",
+    contract.UP: "uptime", contract.T_MODE: "mode", contract.T_FIRMWARE: "firmware", contract.T_FAULTS: "faults",
+}
 _FLOATS = ("battery_v", "battery_a", "soc", "solar_w", "wh_in_today", "wh_out_today")
 _INTS = ("clients", "outbox", "heap_free", "uptime")
 _TEXTS = {"mode": 20, "firmware": 40}
@@ -25,7 +33,10 @@ def _number(value, kind):
     return kind(value)
 
 
-def _fields(data: dict) -> dict:
+def _fields(message: dict) -> dict:
+    data = {column: message.get(key) for key, column in COLUMNS.items()}
+    if message.get(contract.T_SOC_VALID) is False:
+        data["soc"] = None  # the bench has no trustworthy estimate yet: better no value than a wrong one
     fields = {k: _number(data.get(k), float) for k in _FLOATS}
     fields.update({k: _number(data.get(k), int) for k in _INTS})
     fields.update({k: data[k][:n] if isinstance(data.get(k), str) else "" for k, n in _TEXTS.items()})
@@ -46,7 +57,7 @@ def _clear(*, bench_id: str, kind: str, now: datetime) -> None:
     Alert.objects.filter(bench_id=bench_id, kind=kind, cleared=None).update(cleared=now)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
     """Store one verified telemetry message and open or clear the bench's alerts.
 

@@ -62,14 +62,15 @@ def test_a_bench_cannot_publish_or_read_on_another_benchs_topics(stack):
     seen = []
     spy, rc = client(stack, *creds(a), on_message=lambda c, u, m: seen.append(m.topic))
     assert not rc.is_failure
-    spy.subscribe([("link/v1/b/mostar-1/ack", 1), ("link/v1/b/mostar-1/cmd", 1), ("link/v1/b/+/proposal", 1)])
-    hub, _ = client(stack, "hub", stack.hub_password)
-    hub.publish("link/v1/b/mostar-1/ack", b"for mostar only", qos=1).wait_for_publish(5)
+    spy.subscribe([("link/v1/b/mostar-1/config", 1), ("link/v1/b/mostar-1/cmd", 1), ("link/v1/b/+/proposal", 1)])
+    hub, _ = client(stack, *stack.hub_login("cmd"))
+    downlink, _ = client(stack, *stack.hub_login("downlink"))
+    downlink.publish("link/v1/b/mostar-1/config", b"for mostar only", qos=1).wait_for_publish(5)
     hub.publish("link/v1/b/mostar-1/cmd", b"for mostar only", qos=1).wait_for_publish(5)
     # zenica-1's own credentials, a forged proposal on mostar-1's topic: the broker drops it
     spy.publish("link/v1/b/mostar-1/proposal", b"forged", qos=1).wait_for_publish(5)
     time.sleep(1.5)
-    for c in (spy, hub):
+    for c in (spy, hub, downlink):
         c.loop_stop()
     assert seen == []
     assert stack.proposals() == []
@@ -82,7 +83,7 @@ def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
     assert status == 200
     wait_for(lambda: len(stack.proposals()) == 1)
     captured = []
-    hub_spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured.append(m.payload))
+    hub_spy, _ = client(stack, *stack.hub_login("monitor"), on_message=lambda c, u, m: captured.append(m.payload))
     hub_spy.subscribe("link/v1/b/bihac-1/telemetry", 0)
     # the bench's own credentials, as a thief who copied them would have
     thief, rc = client(stack, *creds(bench))
@@ -120,7 +121,7 @@ def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
 def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
     bench = stack.add_bench("trebinje-1", "Trebinje", telemetry_s=2)
     proposals, telemetry = [], []
-    spy, _ = client(stack, "hub", stack.hub_password,
+    spy, _ = client(stack, *stack.hub_login("monitor"),
                     on_message=lambda c, u, m: (proposals if m.topic.endswith("proposal") else telemetry).append(m))
     spy.subscribe([("link/v1/b/trebinje-1/proposal", 1), ("link/v1/b/trebinje-1/telemetry", 0)])
     assert post_form(bench.portal_url + "/proposals", IDEA)[0] == 200
@@ -131,11 +132,11 @@ def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
         thief.publish(message.topic, message.payload, qos=1).wait_for_publish(5)
     stack.hub("bench-cmd", "trebinje-1", "time")
     captured_cmd = []
-    cmd_spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured_cmd.append(m.payload))
+    cmd_spy, _ = client(stack, *stack.hub_login("monitor"), on_message=lambda c, u, m: captured_cmd.append(m.payload))
     cmd_spy.subscribe("link/v1/b/trebinje-1/cmd", 1)
     stack.hub("bench-cmd", "trebinje-1", "time")
     wait_for(lambda: captured_cmd)
-    hub, _ = client(stack, "hub", stack.hub_password)
+    hub, _ = client(stack, *stack.hub_login("cmd"))
     hub.publish("link/v1/b/trebinje-1/cmd", captured_cmd[0], qos=1).wait_for_publish(5)
     wait_for(lambda: any("not new (replay?)" in line for line in bench.lines))
     assert len(stack.proposals()) == 1
