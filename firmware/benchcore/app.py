@@ -49,9 +49,12 @@ def start_hotspot(cfg):
 
 
 def _telemetry(outbox, heap, power, hotspot):
+    from benchcore import contract as c
+
     def pairs():
-        return [("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
-                ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry()
+        return [(c.T_FIRMWARE, VERSION), (c.T_OUTBOX, len(outbox)), (c.T_HEAP_FREE, gc.mem_free()),
+                (c.T_HEAP_PEAK, heap.peak), (c.T_AP, hotspot.on), (c.T_CLIENTS, hotspot.clients())
+                ] + power.telemetry()
 
     return pairs
 
@@ -96,7 +99,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
 
 async def _main(cfg):
     from benchcore import protocol
-    from benchcore.downlink import Downlink
+    from benchcore.downlink import Downlink, stored_settings
     from benchcore.keyring import Keyring
     from benchcore.power_task import PowerTask
     from benchcore.state import BenchState
@@ -112,10 +115,18 @@ async def _main(cfg):
     heap = HeapWatch()
     power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
-    downlink = Downlink(state, keyring, log=log, on_config=power.configure)
+    downlink = Downlink(state, keyring, log=log)
     uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap, power, hotspot),
                     downlink=downlink)
-    if power.start():
+    powered = power.start()
+
+    def apply_settings(settings):
+        power.configure(settings)
+        uplink.apply_settings(settings)
+
+    downlink.on_config = apply_settings
+    apply_settings(stored_settings())  # what the hub last sent holds after any reboot or deep sleep
+    if powered:
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
     app = _captive_portal(cfg, hotspot, outbox, uplink, power)
@@ -127,6 +138,7 @@ async def _main(cfg):
             "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
+            "config_version": state.get("config_version", 0), "telemetry_s": uplink.telemetry_every_ms // 1000,
             "heap_free": gc.mem_free(), "heap_peak": heap.peak,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 

@@ -4,7 +4,8 @@ import os
 from binascii import hexlify
 
 from benchcore import contract, signing
-from benchcore.contract import PROTOCOL_VERSION, topic  # noqa: F401 - the protocol's names, re-exported
+from benchcore.contract import (ACK, C_TELEMETRY_S, DOWNLINK_LEAVES, PROPOSAL, PROTOCOL_VERSION,  # noqa: F401
+                                STATUS, TELEMETRY, topic)
 
 # Crockford's base32: no I, L, O, U, so a receipt read aloud or typed on a phone stays unambiguous.
 # A tuple of its letters, made at import (boot): MicroPython interns each one-letter string, and

@@ -6,6 +6,7 @@ import logging
 from benchcore import contract
 from django.db import transaction
 
+from hub_server.fleet import messages
 from hub_server.fleet.models import Bench, PendingDownlink
 from hub_server.fleet.services import downlink_sign
 
@@ -23,6 +24,9 @@ def on_digest_changed(sender, municipality, bench_ids, **kwargs) -> None:
 
 def bench_settings_set(*, bench_id: str, settings: dict) -> None:
     """Replace a bench's desired settings; the bench gets them as its retained config."""
+    problem = messages.settings_problem(settings)
+    if problem:
+        raise ValueError(f"settings a bench would refuse: {problem}")
     with transaction.atomic():
         Bench.objects.filter(pk=bench_id).update(settings=settings)
         downlink_queue(bench_ids=[bench_id], kind=PendingDownlink.Kind.CONFIG)
@@ -32,8 +36,8 @@ def _message(bench: Bench, kind: str) -> dict:
     if kind == PendingDownlink.Kind.DIGEST:
         from hub_server.fleet_health.digest import digest_for_bench
 
-        return {"version": bench.digest_version + 1, **digest_for_bench(bench_id=bench.id)}
-    return {"version": bench.config_version + 1, "settings": bench.settings}
+        return messages.digest_message(version=bench.digest_version + 1, digest=digest_for_bench(bench_id=bench.id))
+    return messages.config_message(version=bench.config_version + 1, settings=bench.settings)
 
 
 def downlink_publish_pending(*, publish, limit: int = 100) -> int:

@@ -10,6 +10,7 @@ from django.db.models import F
 
 from hub_server import signing
 from hub_server.broker import password_hash
+from hub_server.fleet import messages
 from hub_server.fleet.models import Bench, DeadLetter, RejectedMessage
 
 log = logging.getLogger("hub.fleet")
@@ -154,7 +155,7 @@ def downlink_sign(*, bench: Bench, leaf: str, msg: dict, key_id: str | None = No
     """A hub message for a bench, signed with the key the bench holds (key_id, or its current)."""
     keys = bench.verification_keys()
     key_id = key_id if key_id in keys else bench.key_id
-    body = json.dumps(msg, ensure_ascii=False, separators=(",", ":")).encode()
+    body = messages.encode(msg)
     return signing.sign(topic=contract.topic(bench.id, leaf), body=body, key_id=key_id, key=keys[key_id])
 
 
@@ -163,7 +164,7 @@ def bench_command(*, bench_id: str, command: str, **args) -> tuple[str, bytes]:
     with transaction.atomic():
         bench = Bench.objects.select_for_update().get(pk=bench_id)
         bench.cmd_n += 1
-        msg = {"n": bench.cmd_n, "cmd": command, **args}
+        msg = messages.cmd_message(n=bench.cmd_n, command=command, **args)
         if command == "rotate_key":
             if bench.next_key:
                 raise ValueError(f"bench {bench_id} has not yet used key {bench.next_key_id}")

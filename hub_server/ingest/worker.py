@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from benchcore import contract
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
+from hub_server.fleet.messages import ack_message
 from hub_server.fleet.models import Bench
 from hub_server.fleet.services import (MessageRejected, bench_seen, bench_status_record, dead_letter_keep,
                                        downlink_sign, json_object, message_verify, rejection_count,
@@ -117,7 +118,7 @@ class IngestWorker:
             self.counters["stored" if created else "duplicates"] += 1
             log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
             # Committed (proposal_receive is durable): only now may the bench forget it.
-            ack = {"ids": [proposal.id], contract.NOW: int(time.time()), contract.BOOT: meta.get(contract.BOOT)}
+            ack = ack_message(ids=[proposal.id], now=int(time.time()), boot=meta.get(contract.BOOT))
             client.publish(contract.topic(bench_id, contract.ACK),
                            downlink_sign(bench=bench, leaf=contract.ACK, msg=ack, key_id=key_id), qos=1)
             bench_seen(bench_id=bench_id)
