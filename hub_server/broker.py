@@ -15,9 +15,15 @@ def _bench_acl() -> str:
     """Each bench may touch only its own topics; %u is the MQTT username, which is the bench id."""
     from benchcore import contract
 
-    access = ((contract.PROPOSAL, "write"), (contract.TELEMETRY, "write"), (contract.STATUS, "readwrite"),
-              (contract.ACK, "read"), (contract.CONFIG, "read"), (contract.DIGEST, "read"), (contract.CMD, "read"))
+    access = ((contract.proposal, "write"), (contract.telemetry, "write"), (contract.status, "readwrite"),
+              (contract.ack, "read"), (contract.config, "read"), (contract.digest, "read"), (contract.cmd, "read"))
     return "".join(f"pattern {how} {contract.topic('%u', leaf)}\n" for leaf, how in access)
+
+
+# A listener's setting (placed before any listener, Mosquitto would open a default one on 1883):
+# the client id is the username, so nobody can take over another's session (kick the ingest or a
+# bench off, fire its last will) with a password of their own.
+_CLIENT_ID_IS_USERNAME = "use_username_as_clientid true"
 
 
 def password_hash(password: str, salt: bytes | None = None) -> str:
@@ -35,9 +41,6 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
         # Started as root, mosquitto would switch to its own user and lose access to these files.
         f"user {getpass.getuser()}",
         "per_listener_settings false",
-        # The client id is the username: nobody can take over another's session (kick the ingest
-        # or a bench off, fire its last will) with a password of their own.
-        "use_username_as_clientid true",
         "allow_anonymous false",
         f"password_file {data_dir / 'passwd'}",
         f"acl_file {data_dir / 'acl'}",
@@ -54,11 +57,12 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
     ]
     if port is not None:
         # Plain text: for the hub's own processes on loopback (and benches that run without TLS).
-        lines.append(f"listener {port} {host}")
+        lines += [f"listener {port} {host}", _CLIENT_ID_IS_USERNAME]
     if tls_port is not None:
         # Benches authenticate with their password inside the TLS session; no client certificates.
         lines += [
             f"listener {tls_port} {tls_host}".rstrip(),
+            _CLIENT_ID_IS_USERNAME,
             f"cafile {data_dir / CA_CERT}",
             f"certfile {data_dir / SERVER_CERT}",
             f"keyfile {data_dir / SERVER_KEY}",
@@ -70,12 +74,12 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
 
 def render_acl(*, hub_roles: dict) -> str:
     """hub_roles: {username: ((access, leaf), ...)} for the hub's processes (hub_server.mqtt)."""
-    from benchcore import contract
+    from hub_server.mqtt import topic_filter
 
     blocks = []
     for user, grants in sorted(hub_roles.items()):
         blocks.append(f"user {user}\n" + "".join(
-            f"topic {how} {contract.topic_filter(leaf)}\n" for how, leaf in grants))
+            f"topic {how} {topic_filter(leaf)}\n" for how, leaf in grants))
     return "\n".join(blocks + [_bench_acl()])
 
 

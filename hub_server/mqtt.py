@@ -12,16 +12,32 @@ import paho.mqtt.client as mqtt
 from benchcore import contract
 from django.conf import settings
 
+MAX_PAYLOAD = 16 * 1024  # bytes of a bench's signed message the hub reads at all (broker: max_packet_size)
+# What benches send (the contract's other leaves, DOWNLINK_LEAVES, the hub sends).
+UPLINK_LEAVES = (contract.proposal, contract.status, contract.telemetry)
 # role -> (access, leaf) on every bench's topics: the broker's ACL (hub_server.broker) grants
 # each role only these, so a leaked hub password of one role cannot act as another.
 ROLES = {
-    "ingest": (("read", contract.PROPOSAL), ("read", contract.STATUS), ("read", contract.TELEMETRY),
-               ("write", contract.ACK)),
-    "downlink": (("write", contract.CONFIG), ("write", contract.DIGEST)),
-    "cmd": (("write", contract.CMD),),
+    "ingest": (("read", contract.proposal), ("read", contract.status), ("read", contract.telemetry),
+               ("write", contract.ack)),
+    "downlink": (("write", contract.config), ("write", contract.digest)),
+    "cmd": (("write", contract.cmd),),
     # read-only view of all traffic, for an operator's debugging (and the tests' spies)
-    "monitor": tuple(("read", leaf) for leaf in contract.UPLINK_LEAVES + contract.DOWNLINK_LEAVES),
+    "monitor": tuple(("read", leaf) for leaf in UPLINK_LEAVES + contract.DOWNLINK_LEAVES),
 }
+
+
+def topic_filter(leaf: str) -> str:
+    """The hub's subscription to one leaf of every bench."""
+    return contract.topic("+", leaf)
+
+
+def topic_parts(name: str) -> tuple[str, str] | None:
+    """(bench id, leaf) of a topic of the protocol, or None."""
+    if not name.startswith(contract.TOPIC_ROOT):
+        return None
+    parts = name[len(contract.TOPIC_ROOT):].split("/")
+    return (parts[0], parts[1]) if len(parts) == 2 and parts[0] else None
 
 
 def role_names() -> list:

@@ -111,9 +111,18 @@ class Stack:
         return self.hub("broker-ca", "--out", str(self.dir / "broker"))
 
     def start_broker(self) -> None:
-        conf = self.write_broker_config()
-        self.broker = self._spawn("broker", [mosquitto_binary(), "-c", str(conf)])
-        wait_for_port(self.broker_port, proc=self.broker, what="mosquitto")
+        for attempt in range(3):
+            conf = self.write_broker_config()
+            self.broker = self._spawn("broker", [mosquitto_binary(), "-c", str(conf)])
+            try:
+                wait_for_port(self.broker_port, proc=self.broker, what="mosquitto")
+                break
+            except RuntimeError:
+                # free_port() races with other processes on this machine: another port, before
+                # anything has been told this one (benches and hub processes start later)
+                if attempt == 2 or self.benches:
+                    raise
+                self.broker_port = free_port()
         if self.tls_port:
             wait_for_port(self.tls_port, proc=self.broker, what="mosquitto (TLS)")
 

@@ -52,8 +52,8 @@ def _telemetry(outbox, heap, power, hotspot):
     from benchcore import contract as c
 
     def pairs():
-        return [(c.T_FIRMWARE, VERSION), (c.T_OUTBOX, len(outbox)), (c.T_HEAP_FREE, gc.mem_free()),
-                (c.T_HEAP_PEAK, heap.peak), (c.T_AP, hotspot.on), (c.T_CLIENTS, hotspot.clients())
+        return [(c.firmware, VERSION), (c.outbox, len(outbox)), (c.heap_free, gc.mem_free()),
+                (c.heap_peak, heap.peak), (c.ap, hotspot.on), (c.clients, hotspot.clients())
                 ] + power.telemetry()
 
     return pairs
@@ -119,13 +119,8 @@ async def _main(cfg):
     uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap, power, hotspot),
                     downlink=downlink)
     powered = power.start()
-
-    def apply_settings(settings):
-        power.configure(settings)
-        uplink.apply_settings(settings)
-
-    downlink.on_config = apply_settings
-    apply_settings(stored_settings())  # what the hub last sent holds after any reboot or deep sleep
+    downlink.on_config = lambda settings: (power.configure(settings), uplink.apply_settings(settings))
+    downlink.on_config(stored_settings())  # what the hub last sent holds after any reboot or deep sleep
     if powered:
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())

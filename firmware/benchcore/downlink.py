@@ -4,7 +4,6 @@ Each kind carries a number that only grows (cmd "n", config and digest "version"
 applies a message once and refuses an older one, so a replayed capture changes nothing.
 """
 from benchcore import clock, contract
-from benchcore.protocol import checked
 from benchcore.state import read_json, write_json_atomic
 
 DIGEST_PATH = "digest.json"
@@ -15,9 +14,10 @@ def stored_settings():
     """The settings of the last config the hub sent, as kept on flash: the bench applies them at
     every boot (a deep sleep is a reboot), before the retained copy arrives or even without it."""
     settings = read_json(HUB_CONFIG_PATH, {}).get("settings")
-    if not isinstance(settings, dict) or contract.check(settings, contract.SETTINGS_FIELDS):
+    try:
+        return contract.check(settings, contract.SPECS[contract.settings])
+    except ValueError:
         return {}
-    return settings
 
 
 class Downlink:
@@ -30,19 +30,19 @@ class Downlink:
         self.reboot_requested = False
 
     def handle(self, leaf, msg):
-        if leaf == contract.CMD:
-            self._command(checked(msg, contract.CMD_FIELDS))
-        elif leaf == contract.CONFIG:
-            checked(msg, contract.CONFIG_FIELDS)
-            checked(msg["settings"], contract.SETTINGS_FIELDS)
+        if leaf == contract.cmd:
+            self._command(contract.check(msg, contract.SPECS[contract.cmd]))
+        elif leaf == contract.config:
+            contract.check(msg, contract.SPECS[contract.config])
+            contract.check(msg[contract.settings], contract.SPECS[contract.settings])
             self._versioned(msg, "config_version", HUB_CONFIG_PATH, self.on_config)
-        elif leaf == contract.DIGEST:
-            self._versioned(checked(msg, contract.DIGEST_FIELDS), "digest_version", DIGEST_PATH, None)
+        elif leaf == contract.digest:
+            self._versioned(contract.check(msg, contract.SPECS[contract.digest]), "digest_version", DIGEST_PATH, None)
         else:
             raise ValueError("unexpected topic %s" % leaf)
 
     def _versioned(self, msg, state_key, path, then):
-        version = msg[contract.VERSION]
+        version = msg[contract.version]
         if version <= self.state.get(state_key, 0):
             return  # the retained copy we already have, or an old one replayed
         write_json_atomic(path, msg)
@@ -52,21 +52,21 @@ class Downlink:
             then(msg["settings"])
 
     def _command(self, msg):
-        n = msg[contract.N]
+        n = msg[contract.n]
         if n <= self.state.get("cmd_n", 0):
             raise ValueError("command number %r is not new (replay?)" % (n,))
         name = msg["cmd"]
         self.state.update(cmd_n=n)  # first: a command that reboots must not run again after it
-        if name == contract.CMD_ROTATE_KEY:
+        if name == contract.rotate_key:
             key_id, nonce = msg.get("key_id"), msg.get("nonce")
             if not isinstance(key_id, str) or not isinstance(nonce, str) or not key_id or key_id in self.keyring.keys:
                 raise ValueError("rotate_key needs a new key_id and a nonce")
             self.keyring.rotate(key_id, nonce)
             self._log("downlink: signing key rotated to %s" % key_id)
-        elif name == contract.CMD_TIME:
+        elif name == contract.time:
             if isinstance(msg.get("now"), int) and clock.set_time(msg["now"]):
                 self._log("downlink: clock set")
-        elif name == contract.CMD_REBOOT:
+        elif name == contract.reboot:
             self._log("downlink: reboot requested by the hub")
             self.reboot_requested = True
         else:

@@ -65,8 +65,8 @@ class PowerTask:
         return True
 
     def configure(self, settings):
-        if self.monitor is not None and isinstance(settings.get(contract.C_POWER), dict):
-            self.monitor.configure(settings[contract.C_POWER])
+        if self.monitor is not None and isinstance(settings.get(contract.power), dict):
+            self.monitor.configure(settings[contract.power])
             self._log("power: new thresholds from the hub")
 
     def telemetry(self):

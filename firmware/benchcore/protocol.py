@@ -4,8 +4,7 @@ import os
 from binascii import hexlify
 
 from benchcore import contract, signing
-from benchcore.contract import (ACK, C_TELEMETRY_S, DOWNLINK_LEAVES, PROPOSAL, PROTOCOL_VERSION,  # noqa: F401
-                                STATUS, TELEMETRY, topic)
+from benchcore.contract import PROTOCOL_VERSION, topic  # noqa: F401 - the protocol's names
 
 # Crockford's base32: no I, L, O, U, so a receipt read aloud or typed on a phone stays unambiguous.
 # A tuple of its letters, made at import (boot): MicroPython interns each one-letter string, and
@@ -78,7 +77,7 @@ def proposal_pieces(bench_id, proposal_id, fields, created, uptime_s, boot=None,
         ("body", fields["body"]),
         ("category", fields["category"]),
         ("lang", fields.get("lang", "bs")),
-        (contract.SEALED, fields.get(contract.SEALED, "")),
+        (contract.sealed, fields.get(contract.sealed, "")),
         ("consent", bool(fields.get("consent"))),
         ("created", created),
         ("uptime", uptime_s),
@@ -120,25 +119,17 @@ def open_hub_message(topic_name, payload, keys):
 
 
 def status_body(state, boot, n):
-    return encode((("state", state), (contract.BOOT, boot), (contract.N, n)))
+    return encode((("state", state), (contract.boot, boot), (contract.n, n)))
 
 
 def telemetry_body(boot, n, up, now, pairs):
     """pairs: (telemetry key of benchcore.contract, value), after the sequence keys."""
-    return encode([(contract.BOOT, boot), (contract.N, n), (contract.UP, up), (contract.NOW, now)] + pairs)
-
-
-def checked(msg, spec):
-    """msg if it fits its contract spec, else ValueError with the reason."""
-    reason = contract.check(msg, spec)
-    if reason:
-        raise ValueError(reason)
-    return msg
+    return encode([(contract.boot, boot), (contract.n, n), (contract.up, up), (contract.now, now)] + pairs)
 
 
 def decode_ack(msg):
     """The ids of a verified ack message (a dict); raises ValueError on anything malformed."""
-    ids = checked(msg, contract.ACK_FIELDS)["ids"]
+    ids = contract.check(msg, contract.SPECS[contract.ack])["ids"]
     for pid in ids:
         if not isinstance(pid, str) or len(pid) != 16:
             raise ValueError("ack names an invalid id")

@@ -12,21 +12,25 @@ def encode(msg: dict) -> bytes:
 def ack_message(*, ids: list, now: int, boot) -> dict:
     """Names the proposals the hub has committed; now: the hub's clock (sets the bench's), boot:
     the boot the bench said it sent them in (it trusts now only for its current boot)."""
-    return {"ids": ids, contract.NOW: now, contract.BOOT: boot}
+    return {"ids": ids, contract.now: now, contract.boot: boot}
 
 
 def cmd_message(*, n: int, command: str, **args) -> dict:
-    return {contract.N: n, "cmd": command, **args}
+    return {contract.n: n, "cmd": command, **args}
 
 
 def config_message(*, version: int, settings: dict) -> dict:
-    return {contract.VERSION: version, "settings": settings}
+    return {contract.version: version, "settings": settings}
 
 
 def digest_message(*, version: int, digest: dict) -> dict:
-    return {contract.VERSION: version, **digest}
+    return {contract.version: version, **digest}
 
 
 def settings_problem(settings) -> str | None:
     """Why settings cannot go to a bench (None: they can)."""
-    return contract.check(settings, contract.SETTINGS_FIELDS)
+    try:
+        contract.check(settings, contract.SPECS[contract.settings])
+    except ValueError as exc:
+        return str(exc)
+    return None

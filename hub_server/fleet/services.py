@@ -12,6 +12,7 @@ from hub_server import signing
 from hub_server.broker import password_hash
 from hub_server.fleet import messages
 from hub_server.fleet.models import Bench, DeadLetter, RejectedMessage
+from hub_server.mqtt import MAX_PAYLOAD
 
 log = logging.getLogger("hub.fleet")
 
@@ -66,7 +67,7 @@ def dead_letter_keep(*, bench_id: str, topic: str, payload: bytes, reason: str, 
     """Keep a message that failed for a reason that will not go away (see DeadLetter)."""
     with transaction.atomic(durable=True):
         return DeadLetter.objects.create(bench_id=bench_id[:64], topic=topic[:16],
-                                         payload=bytes(payload[:contract.MAX_PAYLOAD]), reason=reason[:300],
+                                         payload=bytes(payload[:MAX_PAYLOAD]), reason=reason[:300],
                                          attempts=attempts)
 
 
@@ -117,17 +118,17 @@ def json_object(body: bytes, spec: tuple = ()) -> dict:
         msg = strict_json(body)
     except ValueError as exc:
         raise MessageRejected(f"body is not protocol JSON ({str(exc)[:60]})")
-    reason = contract.check(msg, spec)
-    if reason:
-        raise MessageRejected(reason)
-    return msg
+    try:
+        return contract.check(msg, spec)
+    except ValueError as exc:
+        raise MessageRejected(str(exc))
 
 
 def sequence_accept(*, bench: Bench, kind: str, msg: dict) -> bool:
     """Replay window for status and telemetry: (boot, n) must rise. Returns False for the same
     message again (a retained copy), raises MessageRejected for an older one. msg has passed
     its contract spec: boot and n are counts."""
-    boot, n = msg[contract.BOOT], msg[contract.N]
+    boot, n = msg[contract.boot], msg[contract.n]
     last = (getattr(bench, f"{kind}_boot"), getattr(bench, f"{kind}_n"))
     if (boot, n) == last:
         return False
@@ -141,7 +142,7 @@ def sequence_accept(*, bench: Bench, kind: str, msg: dict) -> bool:
 
 
 def bench_status_record(*, bench: Bench, msg: dict) -> None:
-    """msg: a status message that passed contract.STATUS_FIELDS."""
+    """msg: a status message that passed contract.SPECS[contract.status]."""
     state = msg["state"]
     if sequence_accept(bench=bench, kind="status", msg=msg):
         Bench.objects.filter(pk=bench.pk).update(online=state == "online", last_seen=datetime.now(timezone.utc))
@@ -174,4 +175,4 @@ def bench_command(*, bench_id: str, command: str, **args) -> tuple[str, bytes]:
             bench.next_key = signing.derive_key(bytes.fromhex(bench.key), msg["key_id"], msg["nonce"]).hex()
         payload = downlink_sign(bench=bench, leaf="cmd", msg=msg, key_id=bench.key_id)
         bench.save(update_fields=["cmd_n", "next_key_id", "next_key"])
-    return contract.topic(bench_id, contract.CMD), payload
+    return contract.topic(bench_id, contract.cmd), payload

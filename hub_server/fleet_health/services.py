@@ -14,10 +14,10 @@ from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
 log = logging.getLogger("hub.fleet_health")
 # Telemetry key (benchcore.contract, as the bench sends it) -> column of TelemetryReading.
 COLUMNS = {
-    contract.T_BATT_V: "battery_v", contract.T_BATT_A: "battery_a", contract.T_SOC: "soc",
-    contract.T_SOLAR_W: "solar_w", contract.T_WH_IN: "wh_in_today", contract.T_WH_OUT: "wh_out_today",
-    contract.T_CLIENTS: "clients", contract.T_OUTBOX: "outbox", contract.T_HEAP_FREE: "heap_free",
-    contract.UP: "uptime", contract.T_MODE: "mode", contract.T_FIRMWARE: "firmware", contract.T_FAULTS: "faults",
+    contract.batt_v: "battery_v", contract.batt_a: "battery_a", contract.soc: "soc",
+    contract.solar_w: "solar_w", contract.wh_in: "wh_in_today", contract.wh_out: "wh_out_today",
+    contract.clients: "clients", contract.outbox: "outbox", contract.heap_free: "heap_free",
+    contract.up: "uptime", contract.mode: "mode", contract.firmware: "firmware", contract.faults: "faults",
 }
 _FLOATS = ("battery_v", "battery_a", "soc", "solar_w", "wh_in_today", "wh_out_today")
 _INTS = ("clients", "outbox", "heap_free", "uptime")
@@ -35,7 +35,7 @@ def _number(value, kind):
 
 def _fields(message: dict) -> dict:
     data = {column: message.get(key) for key, column in COLUMNS.items()}
-    if message.get(contract.T_SOC_VALID) is False:
+    if message.get(contract.soc_valid) is False:
         data["soc"] = None  # the bench has no trustworthy estimate yet: better no value than a wrong one
     fields = {k: _number(data.get(k), float) for k in _FLOATS}
     fields.update({k: _number(data.get(k), int) for k in _INTS})

@@ -16,11 +16,11 @@ from hub_server.fleet.models import Bench
 from hub_server.fleet.services import (MessageRejected, bench_seen, bench_status_record, dead_letter_keep,
                                        downlink_sign, json_object, message_verify, rejection_count,
                                        sequence_accept)
-from hub_server.mqtt import hub_client
+from hub_server.mqtt import MAX_PAYLOAD, UPLINK_LEAVES, hub_client, topic_filter, topic_parts
 from hub_server.proposals.services import ProposalRejected, proposal_receive
 
 log = logging.getLogger("hub.ingest")
-SUBSCRIPTIONS = tuple(contract.topic_filter(leaf) for leaf in contract.UPLINK_LEAVES)
+SUBSCRIPTIONS = tuple(topic_filter(leaf) for leaf in UPLINK_LEAVES)
 # A message that fails this often for a reason other than the database being unreachable will
 # fail again: it is dead-lettered and acknowledged instead of blocking the broker's queue.
 MAX_ATTEMPTS = 3
@@ -69,7 +69,7 @@ class IngestWorker:
         rejection_count(bench_id=bench_id, topic=leaf, reason=reason)
 
     def _on_message(self, client, userdata, msg):
-        bench_id, leaf = contract.topic_parts(msg.topic) or ("?", "?")
+        bench_id, leaf = topic_parts(msg.topic) or ("?", "?")
         try:
             self._process(client, msg, bench_id, leaf)
         except TRANSIENT as exc:
@@ -103,29 +103,29 @@ class IngestWorker:
         log.error("dead-lettered %s from %s: %s", _line(leaf, 16), _line(bench_id, 40), _line(reason))
 
     def _handle(self, client, msg, bench_id, leaf):
-        if len(msg.payload) > contract.MAX_PAYLOAD:
+        if len(msg.payload) > MAX_PAYLOAD:
             raise MessageRejected("payload too large")
-        if leaf not in contract.UPLINK_LEAVES:
+        if leaf not in UPLINK_LEAVES:
             raise MessageRejected("not a bench topic")
         bench = Bench.objects.filter(pk=bench_id).first()
         if bench is None:
             raise MessageRejected("unknown bench")
         body, key_id = message_verify(bench=bench, topic=msg.topic, payload=msg.payload)
-        if leaf == contract.PROPOSAL:
+        if leaf == contract.proposal:
             record, _, meta_line = body.partition(b"\n")
-            meta = json_object(meta_line, contract.PROPOSAL_META_FIELDS)
+            meta = json_object(meta_line, contract.SPECS["meta"])
             proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=meta)
             self.counters["stored" if created else "duplicates"] += 1
             log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
             # Committed (proposal_receive is durable): only now may the bench forget it.
-            ack = ack_message(ids=[proposal.id], now=int(time.time()), boot=meta.get(contract.BOOT))
-            client.publish(contract.topic(bench_id, contract.ACK),
-                           downlink_sign(bench=bench, leaf=contract.ACK, msg=ack, key_id=key_id), qos=1)
+            ack = ack_message(ids=[proposal.id], now=int(time.time()), boot=meta.get(contract.boot))
+            client.publish(contract.topic(bench_id, contract.ack),
+                           downlink_sign(bench=bench, leaf=contract.ack, msg=ack, key_id=key_id), qos=1)
             bench_seen(bench_id=bench_id)
-        elif leaf == contract.STATUS:
-            bench_status_record(bench=bench, msg=json_object(body, contract.STATUS_FIELDS))
-        elif leaf == contract.TELEMETRY:
-            data = json_object(body, contract.TELEMETRY_FIELDS)
+        elif leaf == contract.status:
+            bench_status_record(bench=bench, msg=json_object(body, contract.SPECS[contract.status]))
+        elif leaf == contract.telemetry:
+            data = json_object(body, contract.SPECS[contract.telemetry])
             if sequence_accept(bench=bench, kind="telemetry", msg=data):
                 bench_seen(bench_id=bench_id)
                 if self._telemetry_record:

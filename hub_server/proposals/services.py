@@ -10,6 +10,7 @@ from hub_server.fleet.models import Bench
 from hub_server.proposals.models import Proposal
 
 log = logging.getLogger("hub.proposals")
+FUTURE_SLACK_S = 86400  # a bench clock may run ahead of the hub's by this much, no more
 
 
 class ProposalRejected(ValueError):
@@ -17,7 +18,7 @@ class ProposalRejected(ValueError):
 
 
 def parse_proposal_message(*, bench_id: str, payload: bytes, now: datetime | None = None) -> dict:
-    """The fields of a proposal's record, held to benchcore.contract.PROPOSAL_FIELDS; ProposalRejected
+    """The fields of a proposal's record, held to benchcore.contract.SPECS[contract.proposal]; ProposalRejected
     naming the first thing wrong. Name and contact come sealed (benchcore.seal) or, from benches
     older than sealing, in clear; either way they are kept only with consent."""
     from hub_server.fleet.services import strict_json
@@ -26,9 +27,10 @@ def parse_proposal_message(*, bench_id: str, payload: bytes, now: datetime | Non
         msg = strict_json(payload)
     except ValueError as exc:
         raise ProposalRejected(f"payload is not protocol JSON ({str(exc)[:60]})")
-    reason = contract.check(msg, contract.PROPOSAL_FIELDS)
-    if reason:
-        raise ProposalRejected(reason)
+    try:
+        contract.check(msg, contract.SPECS[contract.proposal])
+    except ValueError as exc:
+        raise ProposalRejected(str(exc))
     if msg["bench"] != bench_id:
         raise ProposalRejected("bench in payload does not match the topic")
     for key in ("title", "body"):
@@ -36,15 +38,15 @@ def parse_proposal_message(*, bench_id: str, payload: bytes, now: datetime | Non
             raise ProposalRejected(f"field {key!r} is empty")
     now = now or datetime.now(timezone.utc)
     created = msg.get("created")
-    if created is not None and created > now.timestamp() + contract.FUTURE_SLACK_S:
+    if created is not None and created > now.timestamp() + FUTURE_SLACK_S:
         raise ProposalRejected("created is in the future")
     consent = msg.get("consent") is True
     name, contact = msg.get("name", ""), msg.get("contact", "")
-    if consent and msg.get(contract.SEALED):
+    if consent and msg.get(contract.sealed):
         from hub_server.fleet.seal import SealError, unseal_contact
 
         try:
-            name, contact = unseal_contact(msg[contract.SEALED])
+            name, contact = unseal_contact(msg[contract.sealed])
         except SealError as exc:
             raise ProposalRejected(f"sealed contact: {exc}")
     return {

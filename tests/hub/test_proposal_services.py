@@ -45,7 +45,7 @@ def test_contact_details_without_consent_are_not_kept(bench):
 @pytest.mark.parametrize("payload, reason", [
     (b"\xff\xfe", "not protocol JSON"),
     (b"[1]", "not a JSON object"),
-    (message(v=2), "v is not a valid choice"),
+    (message(v=2), "v is not a valid v1"),
     (message(id="../../etc"), "id is not a valid hex"),
     (message(bench="mostar-1"), "does not match the topic"),
     (message(title=""), "'title' is empty"),

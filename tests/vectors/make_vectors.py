@@ -22,10 +22,10 @@ KEY = bytes(range(32))
 BENCH = "sa-centar-1"
 PID = "00112233aabbccdd"
 # One value for every telemetry key of the contract, in the order the bench sends them.
-TELEMETRY = [(c.T_FIRMWARE, "0.1.0"), (c.T_OUTBOX, 1), (c.T_HEAP_FREE, 61000), (c.T_HEAP_PEAK, 52000),
-             (c.T_AP, True), (c.T_CLIENTS, 2), (c.T_BATT_V, 13.21), (c.T_BATT_A, 0.42), (c.T_SOC, 76.5),
-             (c.T_SOC_VALID, True), (c.T_SOLAR_W, 18.5), (c.T_WH_IN, 102.3), (c.T_WH_OUT, 40.1),
-             (c.T_WH_CHG, 61.0), (c.T_MODE, "normal"), (c.T_FAULTS, ["solar:i2c"]), (c.T_SENSOR_ERRORS, [3, 0])]
+TELEMETRY = [(c.firmware, "0.1.0"), (c.outbox, 1), (c.heap_free, 61000), (c.heap_peak, 52000),
+             (c.ap, True), (c.clients, 2), (c.batt_v, 13.21), (c.batt_a, 0.42), (c.soc, 76.5),
+             (c.soc_valid, True), (c.solar_w, 18.5), (c.wh_in, 102.3), (c.wh_out, 40.1),
+             (c.wh_chg, 61.0), (c.mode, "normal"), (c.faults, ["solar:i2c"]), (c.sensor_errors, [3, 0])]
 
 
 def vectors():
@@ -33,7 +33,7 @@ def vectors():
     fields = {"title": "Česma u parku — čćžšđ", "body": "Нова чесма (љњџ)\n\"citat\" & <b>tag</b>\t\\ kraj",
               "category": "environment", "lang": "sr-cyrl", "consent": True}
     record = protocol.encode_proposal(BENCH, PID, fields, None, 42, 3, 7)
-    meta = protocol.encode(((c.BOOT, 3), (c.UP, 97), (c.NOW, 1796000000)))
+    meta = protocol.encode(((c.boot, 3), (c.up, 97), (c.now, 1796000000)))
     out = []
 
     def add(name, direction, leaf, body, extra=None):
@@ -41,21 +41,21 @@ def vectors():
         out.append({"name": name, "direction": direction, "topic": topic + leaf, "key_id": "k1",
                     "body": body.decode(), "payload": payload.decode(), **(extra or {})})
 
-    add("proposal", "bench-to-hub", c.PROPOSAL, record + b"\n" + meta,
+    add("proposal", "bench-to-hub", c.proposal, record + b"\n" + meta,
         {"fields": fields, "id": PID, "created": None, "uptime": 42, "boot": 3, "n": 7,
          "sent_uptime": 97, "sent_now": 1796000000})
-    add("status", "bench-to-hub", c.STATUS, protocol.status_body("online", 3, 1))
-    add("telemetry", "bench-to-hub", c.TELEMETRY, protocol.telemetry_body(3, 2, 60, None, TELEMETRY),
+    add("status", "bench-to-hub", c.status, protocol.status_body("online", 3, 1))
+    add("telemetry", "bench-to-hub", c.telemetry, protocol.telemetry_body(3, 2, 60, None, TELEMETRY),
         {"pairs": [list(pair) for pair in TELEMETRY]})
     hub = messages.encode
-    add("ack", "hub-to-bench", c.ACK, hub(messages.ack_message(ids=[PID], now=1796000001, boot=3)))
-    add("cmd-time", "hub-to-bench", c.CMD, hub(messages.cmd_message(n=1, command=c.CMD_TIME, now=1796000002)))
-    add("cmd-rotate", "hub-to-bench", c.CMD, hub(messages.cmd_message(
-        n=2, command=c.CMD_ROTATE_KEY, key_id="k2", nonce="00ff00ff00ff00ff")),
+    add("ack", "hub-to-bench", c.ack, hub(messages.ack_message(ids=[PID], now=1796000001, boot=3)))
+    add("cmd-time", "hub-to-bench", c.cmd, hub(messages.cmd_message(n=1, command=c.time, now=1796000002)))
+    add("cmd-rotate", "hub-to-bench", c.cmd, hub(messages.cmd_message(
+        n=2, command=c.rotate_key, key_id="k2", nonce="00ff00ff00ff00ff")),
         {"derived_key": signing.derive_key(KEY, "k2", "00ff00ff00ff00ff").hex()})
-    add("config", "hub-to-bench", c.CONFIG, hub(messages.config_message(
-        version=1, settings={c.C_TELEMETRY_S: 30, c.C_POWER: {"policy": {"saver_soc": 45}}})))
-    add("digest", "hub-to-bench", c.DIGEST, hub(messages.digest_message(version=1, digest={
+    add("config", "hub-to-bench", c.config, hub(messages.config_message(
+        version=1, settings={c.telemetry_s: 30, c.power: {"policy": {"saver_soc": 45}}})))
+    add("digest", "hub-to-bench", c.digest, hub(messages.digest_message(version=1, digest={
         "v": 1, "bench": BENCH, "municipality": "Sarajevo Centar", "updated": "2026-11-28", "items": [
             {"receipt": "008J-4CXA", "title": "Česma u parku", "status": "planned", "answer": "Ljeto 2027.",
              "updated": "2026-11-28"}]})))
@@ -72,24 +72,24 @@ def rejects(record):
     status = {"state": "online", "boot": 3, "n": 1}
     telemetry = {"boot": 3, "n": 2, "up": 60, "now": None}
     return [
-        [c.PROPOSAL, with_(proposal, boot=2 ** 31), "boot is not a valid count"],
-        [c.PROPOSAL, with_(proposal, n=2 ** 63), "n is not a valid count"],
-        [c.PROPOSAL, with_(proposal, created=10 ** 12), "created is not a valid time"],
-        [c.PROPOSAL, with_(proposal, category="weather"), "category is not a valid choice"],
-        [c.PROPOSAL, with_(proposal, title={"nested": ["junk"]}), "title is not a valid text"],
-        [c.PROPOSAL, with_(proposal, consent="yes"), "consent is not a valid flag"],
-        [c.STATUS, with_(status, state="rebooting"), "state is not a valid choice"],
-        [c.STATUS, with_(status, n=-1), "n is not a valid count"],
-        [c.TELEMETRY, with_(telemetry, up=True), "up is not a valid count"],
-        [c.TELEMETRY, with_(telemetry, batt_v=1e300), "batt_v is not a valid number"],
-        [c.TELEMETRY, with_(telemetry, faults="ina219"), "faults is not a valid texts"],
-        [c.TELEMETRY, with_(telemetry, clients=2 ** 40), "clients is not a valid count"],
-        [c.ACK, '{"ids":5}', "ids is not a valid list"],
-        [c.CMD, '{"n":2147483648,"cmd":"reboot"}', "n is not a valid count"],
-        [c.CMD, '{"n":3,"cmd":"format_flash"}', "cmd is not a valid choice"],
-        [c.CONFIG, '{"version":2,"settings":[]}', "settings is not a valid object"],
-        [c.CONFIG, '{"version":2,"settings":{"telemetry_s":"often"}}', "telemetry_s is not a valid count"],
-        [c.DIGEST, '{"version":"2","items":[]}', "version is not a valid count"],
+        [c.proposal, with_(proposal, boot=2 ** 31), "boot is not a valid count"],
+        [c.proposal, with_(proposal, n=2 ** 63), "n is not a valid count"],
+        [c.proposal, with_(proposal, created=10 ** 12), "created is not a valid time"],
+        [c.proposal, with_(proposal, category="weather"), "category is not a valid choice"],
+        [c.proposal, with_(proposal, title={"nested": ["junk"]}), "title is not a valid text"],
+        [c.proposal, with_(proposal, consent="yes"), "consent is not a valid flag"],
+        [c.status, with_(status, state="rebooting"), "state is not a valid choice"],
+        [c.status, with_(status, n=-1), "n is not a valid count"],
+        [c.telemetry, with_(telemetry, up=True), "up is not a valid count"],
+        [c.telemetry, with_(telemetry, batt_v=1e300), "batt_v is not a valid number"],
+        [c.telemetry, with_(telemetry, faults="ina219"), "faults is not a valid texts"],
+        [c.telemetry, with_(telemetry, clients=2 ** 40), "clients is not a valid count"],
+        [c.ack, '{"ids":5}', "ids is not a valid list"],
+        [c.cmd, '{"n":2147483648,"cmd":"reboot"}', "n is not a valid count"],
+        [c.cmd, '{"n":3,"cmd":"format_flash"}', "cmd is not a valid choice"],
+        [c.config, '{"version":2,"settings":[]}', "settings is not a valid object"],
+        [c.config, '{"version":2,"settings":{"telemetry_s":"often"}}', "telemetry_s is not a valid count"],
+        [c.digest, '{"version":"2","items":[]}', "version is not a valid count"],
     ]
 
 
