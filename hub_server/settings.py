@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "hub_server.fleet_health",
     "hub_server.portal",
     "hub_server.api",
+    "hub_server.mail",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

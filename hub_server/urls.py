@@ -15,6 +15,7 @@ review = [
     path("actions/", review_views.action_list, name="review-actions"),
     path("actions/<int:action_id>/", review_views.action_detail, name="review-action"),
     path("audit/", review_views.audit_log, name="review-audit"),
+    path("mail-failures/", review_views.mail_failures, name="review-mail-failures"),
     path("organisations/", membership_views.organisations, name="organisations"),
     path("organisations/<int:organisation_id>/<str:decision>/", membership_views.organisation_decide,
          name="organisation-decide"),

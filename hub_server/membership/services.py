@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership import emails, roles
 from hub_server.membership.models import ApiToken, Membership, Municipality, Organisation
 from hub_server.proposals.models import AuditEntry
@@ -37,7 +38,7 @@ def organisation_apply(*, name: str, registration_number: str, municipalities: l
         name=name.strip(), registration_number=registration_number.strip(), contact_name=contact_name.strip(),
         contact_email=contact_email.strip(), principles_accepted=True)
     organisation.municipalities.set([municipality_ensure(name=m) for m in municipalities])
-    transaction.on_commit(lambda: emails.send_application_received(organisation_id=organisation.id))
+    mail_on_commit(lambda: emails.send_application_received(organisation_id=organisation.id))
     return organisation
 
 
@@ -75,7 +76,7 @@ def organisation_approve(*, organisation: Organisation, by) -> object:
     AuditEntry.objects.create(actor=by, verb=AuditEntry.Verb.ORG_APPROVE, subject=organisation.name[:200],
                               before={"status": "pending"}, after={"status": "approved", "reviewer": user.username})
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
     return user
 
 
@@ -99,7 +100,7 @@ def reviewer_add(*, organisation: Organisation, email: str, full_name: str = "")
         raise ValidationError("Only an approved organisation's members can review.")
     user = _reviewer_account(organisation=organisation, email=email, full_name=full_name)
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
     return user
 
 

@@ -9,7 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hub_server.membership.selectors import (user_can_answer, user_can_review, user_municipality_names,
+from hub_server.mail.selectors import mail_failures_recent
+from hub_server.membership.selectors import (user_can_answer, user_is_network_admin, user_can_review, user_municipality_names,
                                              user_visible_municipalities)
 from hub_server.proposals import forms, review_services, selectors
 from hub_server.proposals.models import Action, Proposal
@@ -174,6 +175,13 @@ def audit_log(request):
     if user_municipality_names(user=request.user) is not None:
         raise PermissionDenied("Only network administrators see the whole audit log.")
     return render(request, "review/audit.html", {"entries": selectors.audit_recent()})
+
+
+@login_required
+def mail_failures(request):
+    if not user_is_network_admin(user=request.user):
+        raise PermissionDenied("Only network administrators see failed emails.")
+    return render(request, "review/mail_failures.html", {"failures": mail_failures_recent()})
 
 
 # Kept for the URL name the login redirect used before the queue existed.
