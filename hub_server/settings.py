@@ -134,6 +134,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Public forms: (requests, seconds) per client address; HUB_THROTTLE_<SCOPE>="N/SECONDS" overrides.
+def _rate(name: str, default: str) -> tuple[int, int]:
+    count, _, seconds = os.environ.get(f"HUB_THROTTLE_{name.upper()}", default).partition("/")
+    return int(count), int(seconds)
+
+
+HUB_THROTTLES = {"receipt": _rate("receipt", "30/600"), "apply": _rate("apply", "5/3600"),
+                 "data_request": _rate("data_request", "10/3600")}
+
 # Email: the console in development; HUB_EMAIL_HOST switches to SMTP.
 EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if os.environ.get("HUB_EMAIL_HOST")
                  else "django.core.mail.backends.console.EmailBackend")

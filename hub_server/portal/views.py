@@ -13,7 +13,8 @@ from hub_server.fleet_health.selectors import public_bench_list
 from hub_server.membership.selectors import municipality_choices
 from hub_server.portal import open_data
 from hub_server.proposals import selectors
-from hub_server.proposals.text import csv_safe
+from hub_server.portal.throttle import throttled
+from hub_server.proposals.text import csv_safe, receipt_normalise
 
 PUBLIC_PAGE = 30
 
@@ -46,12 +47,19 @@ def action(request, action_id):
 
 
 @require_GET
+@throttled("receipt", methods=("GET",))
 def receipt(request, code=""):
-    code = code or request.GET.get("code", "")
-    if request.GET.get("code"):
-        return redirect("portal-receipt-code", code=code.strip().upper()[:9])
-    found = selectors.public_by_receipt(receipt=code) if code else []
-    return render(request, "portal/receipt.html", {"code": code[:9], "found": found, "asked": bool(code)})
+    """The receipt lookup; a code that cannot be a receipt is a 400, never a search (nor a 500)."""
+    typed = request.GET.get("code")
+    if typed is None and not code:
+        return render(request, "portal/receipt.html", {"code": "", "found": [], "asked": False})
+    normal = receipt_normalise(typed if typed is not None else code)
+    if normal is None:
+        return render(request, "portal/receipt.html", {"code": "", "found": [], "asked": True}, status=400)
+    if normal != code:
+        return redirect("portal-receipt-code", code=normal)
+    return render(request, "portal/receipt.html", {
+        "code": normal, "found": selectors.public_by_receipt(receipt=normal), "asked": True})
 
 
 @require_GET

@@ -76,11 +76,18 @@ def actions_for(*, municipalities: set[str] | None) -> QuerySet:
     return qs if municipalities is None else qs.filter(municipality__name__in=municipalities)
 
 
-# Public reads: only public fields, never name or contact, never hidden ones.
+# Public reads: only public fields, never name or contact, and only ideas that may be named in public.
 
 _PUBLIC_FIELDS = ("id", "receipt", "title", "body", "public_title", "public_body", "category", "tags", "status",
                   "lang", "created", "received", "status_changed", "duplicate_of_id", "decline_reason",
                   "decline_note", "bench__id", "bench__municipality")
+
+
+def publicly_named() -> Q:
+    """Ideas whose title and id may appear in public: validated ones, duplicates, and declined ones
+    unless declined as unlawful. New (unreviewed) and hidden ideas never do."""
+    return (Q(status__in=[Proposal.Status.VALIDATED, Proposal.Status.DUPLICATE])
+            | (Q(status=Proposal.Status.DECLINED) & ~Q(decline_reason=Proposal.DeclineReason.ILLEGAL)))
 
 
 def public_ideas(*, municipality: str = "", q: str = "") -> QuerySet:
@@ -95,28 +102,43 @@ def public_ideas(*, municipality: str = "", q: str = "") -> QuerySet:
     return qs
 
 
+def _original_if_public(proposal: Proposal) -> Proposal:
+    """Drop the link to a duplicate's original unless the original may be named in public."""
+    if proposal.duplicate_of_id:
+        proposal.duplicate_of = (Proposal.objects.filter(publicly_named(), pk=proposal.duplicate_of_id)
+                                 .only("id", "receipt", "title", "public_title", "status").first())
+    return proposal
+
+
 def public_idea(*, proposal_id: str) -> Proposal | None:
-    """An idea's public page: validated, declined and duplicate ideas have one; new and hidden do not."""
-    return (Proposal.objects.select_related("bench", "duplicate_of").only(*_PUBLIC_FIELDS, "duplicate_of__receipt",
-                                                                           "duplicate_of__title",
-                                                                           "duplicate_of__public_title",
-                                                                           "duplicate_of__status")
-            .filter(pk=proposal_id, status__in=[Proposal.Status.VALIDATED, Proposal.Status.DECLINED,
-                                                Proposal.Status.DUPLICATE]).first())
+    """An idea's public page: validated, duplicate and (unless unlawful) declined ideas have one."""
+    found = (Proposal.objects.select_related("bench").only(*_PUBLIC_FIELDS)
+             .filter(publicly_named(), pk=proposal_id).first())
+    return _original_if_public(found) if found else None
 
 
 def public_by_receipt(*, receipt: str) -> list[Proposal]:
-    """Everything with this receipt code (40 bits, so rarely more than one), any status, public fields only."""
-    code = receipt.strip().upper().replace(" ", "")[:9]
-    return list(Proposal.objects.select_related("bench", "duplicate_of").only(
-        *_PUBLIC_FIELDS, "duplicate_of__receipt", "duplicate_of__title", "duplicate_of__public_title")
-        .prefetch_related(Prefetch("actions", queryset=Action.objects.prefetch_related("updates")))
-        .filter(receipt=code)[:5])
+    """What the holder of a receipt code may see (40 bits, so rarely more than one idea), any status.
+
+    An idea that may not be named in public (new, hidden, declined as unlawful) shows its status
+    only: its title and text are blanked here, so no template can show them.
+    """
+    found = list(Proposal.objects.select_related("bench").only(*_PUBLIC_FIELDS)
+                 .prefetch_related(Prefetch("actions", queryset=Action.objects.prefetch_related("updates")))
+                 .filter(receipt=receipt)[:5])
+    named = set(Proposal.objects.filter(publicly_named(), pk__in=[p.pk for p in found]).values_list("pk", flat=True))
+    for p in found:
+        if p.pk not in named:
+            p.title = p.public_title = p.body = p.public_body = ""
+        _original_if_public(p)
+    return found
 
 
 def public_actions(*, municipality: str = "") -> QuerySet:
+    """Actions with only their publicly named ideas (an idea hidden after the action was made drops out)."""
     qs = Action.objects.select_related("municipality").prefetch_related(
-        Prefetch("proposals", queryset=Proposal.objects.only("id", "receipt", "title", "public_title")))
+        Prefetch("proposals", queryset=Proposal.objects.filter(publicly_named())
+                 .only("id", "receipt", "title", "public_title").order_by("id")))
     return qs.filter(municipality__name=municipality) if municipality else qs
 
 
