@@ -117,8 +117,24 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("HUB_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if os.environ.get("HUB_BEHIND_PROXY", "0") == "1":
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Behind the TLS reverse proxy (docs/security.md): `hub serve` (waitress) takes the client's address
+# and scheme from X-Forwarded-For / X-Forwarded-Proto only when the connection comes from
+# HUB_TRUSTED_PROXY, and strips those headers from anyone else. So REMOTE_ADDR is the visitor's
+# own address (login throttling and form throttling count per visitor, not per proxy) and
+# is_secure() is true for HTTPS visitors (no redirect loop).
+HUB_BEHIND_PROXY = os.environ.get("HUB_BEHIND_PROXY", "0") == "1"
+HUB_TRUSTED_PROXY = os.environ.get("HUB_TRUSTED_PROXY", "127.0.0.1") if HUB_BEHIND_PROXY else None
+HUB_TRUSTED_PROXY_COUNT = int(os.environ.get("HUB_TRUSTED_PROXY_COUNT", "1"))
+if HUB_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # Content Security Policy: nothing inline, nothing from elsewhere (the charting library is ours).
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
@@ -127,7 +143,10 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "frame-ancestors": [NONE], "form-action": [SELF],
 }}
 
-# Login throttling (django-axes): 5 failures per username and address lock out for 30 minutes.
+# Login throttling (django-axes): 5 failures per username and address lock out for 30 minutes. The
+# address is REMOTE_ADDR (django-ipware is not installed, so no header a client sends is believed);
+# behind the proxy it is the visitor's (see HUB_TRUSTED_PROXY above), so one attacker locks out
+# only their own attempts at a username, never everyone's.
 AXES_FAILURE_LIMIT = int(os.environ.get("HUB_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -101,6 +102,19 @@ def reviewer_add(*, organisation: Organisation, email: str, full_name: str = "")
     user = _reviewer_account(organisation=organisation, email=email, full_name=full_name)
     link = password_set_link(user=user)
     mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    return user
+
+
+@transaction.atomic
+def administrator_ensure(*, username: str, password: str):
+    """A network administrator account (all municipalities, applications, the fleet), or a new password."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first() or User(username=username)
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=roles.ADMINISTRATORS))
     return user
 
 
