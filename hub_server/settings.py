@@ -179,6 +179,12 @@ HUB_ALERT_OFFLINE_MINUTES = int(os.environ.get("HUB_ALERT_OFFLINE_MINUTES", "30"
 HUB_ALERT_LOW_SOC = float(os.environ.get("HUB_ALERT_LOW_SOC", "20"))
 HUB_ALERT_OUTBOX_RISES = int(os.environ.get("HUB_ALERT_OUTBOX_RISES", "3"))
 
+# Retention (proposals/privacy_services.py, run daily by `hub retention`): a citizen's name and
+# contact are erased this many days after their idea is closed, or after it arrived if it never closes.
+HUB_CONTACT_RETENTION_DAYS = int(os.environ.get("HUB_CONTACT_RETENTION_DAYS", "365"))
+HUB_CONTACT_RETENTION_MAX_DAYS = int(os.environ.get("HUB_CONTACT_RETENTION_MAX_DAYS", "730"))
+HUB_MAIL_FAILURE_DAYS = int(os.environ.get("HUB_MAIL_FAILURE_DAYS", "90"))
+
 # Open data licence, stated in every export.
 HUB_OPEN_DATA_LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 

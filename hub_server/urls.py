@@ -11,6 +11,7 @@ from hub_server.proposals import views as review_views
 review = [
     path("", review_views.review_queue, name="review-home"),
     path("p/<str:proposal_id>/", review_views.proposal_detail, name="review-detail"),
+    path("p/<str:proposal_id>/contact/", review_views.proposal_contact, name="review-contact"),
     path("p/<str:proposal_id>/<str:decision>/", review_views.proposal_decide, name="review-decide"),
     path("actions/", review_views.action_list, name="review-actions"),
     path("actions/<int:action_id>/", review_views.action_detail, name="review-action"),
@@ -28,6 +29,7 @@ public = [
     path("receipt/<str:code>/", portal_views.receipt, name="portal-receipt-code"),
     path("benches/", portal_views.benches, name="portal-benches"),
     path("apply/", membership_views.apply, name="portal-apply"),
+    path("my-data/", portal_views.my_data, name="portal-my-data"),
     path("open-data/", portal_views.open_data_index, name="portal-open-data"),
     path("open-data/<str:dataset>.<str:fmt>", portal_views.export, name="portal-export"),
 ]

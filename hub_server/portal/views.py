@@ -11,8 +11,11 @@ from django.views.decorators.http import require_GET
 
 from hub_server.fleet_health.selectors import public_bench_list
 from hub_server.membership.selectors import municipality_choices
+from django.utils.translation import gettext as _
+
 from hub_server.portal import open_data
-from hub_server.proposals import selectors
+from hub_server.portal.forms import DataRequestForm
+from hub_server.proposals import privacy_services, selectors
 from hub_server.portal.throttle import throttled
 from hub_server.proposals.text import csv_safe, receipt_normalise
 
@@ -60,6 +63,26 @@ def receipt(request, code=""):
         return redirect("portal-receipt-code", code=normal)
     return render(request, "portal/receipt.html", {
         "code": normal, "found": selectors.public_by_receipt(receipt=normal), "asked": True})
+
+
+@throttled("data_request")
+def my_data(request):
+    """A citizen asks, with the receipt code and the contact they gave, for a copy, or withdraws
+    consent, or has the idea erased. The same answer whether the code is unknown or the contact wrong."""
+    form = DataRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = privacy_services.citizen_request(receipt=data["receipt"], contact=data["contact"],
+                                                        kind=data["kind"])
+        except privacy_services.CitizenNotMatched:
+            form.add_error(None, _("No idea has that receipt code with that contact."))
+        else:
+            copy = selectors.citizen_data_copy(proposal=proposal) if data["kind"] == "copy" else None
+            return render(request, "portal/my_data_done.html", {"kind": data["kind"], "copy": copy,
+                                                                "receipt": data["receipt"]})
+    return render(request, "portal/my_data.html", {"form": form, "retention_days": settings.HUB_CONTACT_RETENTION_DAYS},
+                  status=400 if form.errors else 200)
 
 
 @require_GET

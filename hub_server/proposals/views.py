@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hub_server.mail.selectors import mail_failures_recent
 from hub_server.membership.selectors import (user_can_answer, user_is_network_admin, user_can_review, user_municipality_names,
                                              user_visible_municipalities)
-from hub_server.proposals import forms, review_services, selectors
+from hub_server.proposals import forms, privacy_services, review_services, selectors
 from hub_server.proposals.models import Action, Proposal
 from hub_server.proposals.text import inert, inert_line
 
@@ -66,6 +66,17 @@ def proposal_detail(request, proposal_id):
                                                  "public_body": inert(proposal.shown_body, 2000)}),
         "hide_form": forms.HideForm(),
     })
+
+
+@login_required
+@require_POST
+def proposal_contact(request, proposal_id):
+    """The citizen's name and contact, shown on a separate page so that each look is audited."""
+    proposal = _reviewable(request, proposal_id)
+    if not request.user.has_perm("proposals.view_original_text"):
+        raise PermissionDenied("You cannot see contact details.")
+    contact = privacy_services.contact_view(proposal=proposal, by=request.user)
+    return render(request, "review/contact.html", {"p": proposal, "contact": contact})
 
 
 def _find_original(value: str, proposal: Proposal) -> Proposal:
