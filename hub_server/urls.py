@@ -40,7 +40,7 @@ fleet = [
 ]
 
 urlpatterns = [
-    path("", review_views.review_queue, name="proposal-list"),
+    path("", review_views.review_queue),  # the hub's front door is the review queue
     path("review/", include(review)),
     path("public/", include(public)),
     path("fleet/", include(fleet)),

@@ -2,8 +2,11 @@
 import re
 from datetime import date
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
+from hub_server.membership.selectors import user_can_review
 from hub_server.proposals.models import Action, ActionUpdate, AuditEntry, Proposal
 
 QUEUE_PAGE = 50
@@ -12,8 +15,25 @@ DUPLICATE_POOL = 500
 DUPLICATE_MIN_SCORE = 0.25
 
 
-def proposal_list_for_review(*, limit: int = 200):
-    return Proposal.objects.select_related("bench").order_by("-received")[:limit]
+def proposal_for_review(*, user, proposal_id: str) -> Proposal:
+    """The idea, if this user may review it: Http404 if there is none, PermissionDenied if not theirs."""
+    proposal = Proposal.objects.select_related("bench", "duplicate_of").filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404("No such proposal.")
+    if not user_can_review(user=user, municipality=proposal.bench.municipality):
+        raise PermissionDenied("You do not review proposals of this municipality.")
+    return proposal
+
+
+def duplicate_original_find(*, value: str, proposal: Proposal) -> Proposal:
+    """The original a reviewer named (id or receipt code), from the same municipality."""
+    value = value.strip()
+    found = (Proposal.objects.select_related("bench")
+             .filter(Q(pk=value.lower()) | Q(receipt=value.upper()), bench__municipality=proposal.bench.municipality)
+             .exclude(pk=proposal.pk).first())
+    if found is None:
+        raise ValidationError("No proposal with that id or receipt code in this municipality.")
+    return found
 
 
 def review_queue(*, municipalities: set[str] | None, status: str = "", bench: str = "", category: str = "",
@@ -162,11 +182,6 @@ def citizen_data_copy(*, proposal: Proposal) -> dict:
         "actions": [(a.title, a.get_status_display()) for a in p.actions.order_by("id")],
         "history": [(e.at, e.get_verb_display()) for e in AuditEntry.objects.filter(proposal_id=p.pk).order_by("at", "id")],
     }
-
-
-def public_municipalities() -> list[dict]:
-    from hub_server.membership.selectors import municipality_choices
-    return [{"name": m} for m in municipality_choices()]
 
 
 def proposal_export_rows():
