@@ -175,11 +175,11 @@ def citizen_data_copy(*, proposal: Proposal) -> dict:
     p = Proposal.objects.select_related("bench").get(pk=proposal.pk)
     return {
         "receipt": p.receipt, "bench": p.bench_id, "municipality": p.bench.municipality,
-        "created": p.created, "received": p.received, "language": p.lang, "category": p.get_category_display(),
+        "created": p.created, "received": p.received, "language": p.lang, "category": p.category,
         "title": p.title, "text": p.body, "public_title": p.public_title, "public_text": p.public_body,
-        "name": p.name, "contact": p.contact, "consent": p.consent, "status": p.get_status_display(),
-        "decline_reason": p.get_decline_reason_display() if p.decline_reason else "", "decline_note": p.decline_note,
-        "actions": [(a.title, a.get_status_display()) for a in p.actions.order_by("id")],
+        "name": p.name, "contact": p.contact, "consent": p.consent, "status": p.status,
+        "decline_reason": p.decline_reason, "decline_note": p.decline_note,
+        "actions": [(a.title, a.status) for a in p.actions.order_by("id")],
         "history": [(e.at, e.get_verb_display()) for e in AuditEntry.objects.filter(proposal_id=p.pk).order_by("at", "id")],
     }
 
