@@ -184,6 +184,7 @@ HUB_ALERT_OUTBOX_RISES = int(os.environ.get("HUB_ALERT_OUTBOX_RISES", "3"))
 HUB_CONTACT_RETENTION_DAYS = int(os.environ.get("HUB_CONTACT_RETENTION_DAYS", "365"))
 HUB_CONTACT_RETENTION_MAX_DAYS = int(os.environ.get("HUB_CONTACT_RETENTION_MAX_DAYS", "730"))
 HUB_MAIL_FAILURE_DAYS = int(os.environ.get("HUB_MAIL_FAILURE_DAYS", "90"))
+HUB_LOGIN_LOG_DAYS = int(os.environ.get("HUB_LOGIN_LOG_DAYS", "90"))
 
 # Open data licence, stated in every export.
 HUB_OPEN_DATA_LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}

@@ -99,6 +99,15 @@ def mail_failures_purge(*, now: datetime | None = None) -> int:
     return deleted
 
 
+def login_logs_purge() -> int:
+    """django-axes keeps every login's address and browser: personal data of the staff, kept
+    HUB_LOGIN_LOG_DAYS (90) for investigating break-in attempts, then deleted."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    days = settings.HUB_LOGIN_LOG_DAYS
+    return AxesProxyHandler.reset_logs(age_days=days) + AxesProxyHandler.reset_failure_logs(age_days=days)
+
+
 def citizen_match(*, receipt: str, contact: str) -> Proposal:
     """The idea with this receipt whose stored contact is the one given (case and spaces forgiven)."""
     wanted = "".join(contact.split()).casefold()

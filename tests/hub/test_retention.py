@@ -153,3 +153,18 @@ def test_deleting_in_the_admin_erases_through_the_service(client, admin_user, sa
     assert ErasedProposal.objects.filter(pk=p.pk).exists()
     assert list(AuditEntry.objects.filter(proposal_id=p.pk).order_by("id").values_list("verb", flat=True)) == [
         "hide", "erase"]
+
+
+def test_the_retention_command_also_forgets_old_failed_mail_and_login_logs(client, sarajevo_reviewer):
+    from axes.models import AccessLog
+
+    from hub_server.mail.models import MailFailure
+    client.post("/accounts/login/", {"username": sarajevo_reviewer.username, "password": "pw-review-123"})
+    MailFailure.objects.create(purpose="citizen-status", recipients="ana@example.org", subject="s", error="e")
+    assert AccessLog.objects.count() == 1
+    call_command("retention")
+    assert (AccessLog.objects.count(), MailFailure.objects.count()) == (1, 1)  # young: kept
+    AccessLog.objects.update(attempt_time=timezone.now() - timedelta(days=91))
+    MailFailure.objects.update(at=timezone.now() - timedelta(days=91))
+    call_command("retention")
+    assert (AccessLog.objects.count(), MailFailure.objects.count()) == (0, 0)
