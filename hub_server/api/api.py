@@ -20,6 +20,9 @@ api = NinjaAPI(title="LINK hub API", version="1", urls_namespace="api-v1", docs_
                            "Open data licence: CC BY 4.0.")
 
 
+MAX_OFFSET = 10_000_000
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         user = api_token_user(token=token)
@@ -81,7 +84,8 @@ def _action(a) -> dict:
 
 @api.get("/ideas", response=IdeaPage, tags=["public"], summary="Validated ideas, newest first")
 def ideas(request, municipality: str = "", q: str = "", offset: int = 0, limit: int = 50):
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    # Bounded on both sides: an offset past what a database integer holds was a 500.
+    limit, offset = max(1, min(limit, 200)), max(0, min(offset, MAX_OFFSET))
     qs = selectors.public_ideas(municipality=municipality, q=q)
     return {"count": qs.count(), "offset": offset, "limit": limit,
             "items": [_idea(p) for p in qs[offset:offset + limit]]}

@@ -52,3 +52,9 @@ def test_a_nul_character_in_a_url_is_a_400_on_every_database(client, sarajevo_re
     """PostgreSQL refuses NUL in text (the hub suite runs again on PostgreSQL: test_postgres.py)."""
     client.force_login(sarajevo_reviewer)
     assert client.get(path).status_code == 400
+
+
+def test_an_api_offset_beyond_any_database_integer_is_an_empty_page(client, benches):
+    response = client.get("/api/v1/ideas?offset=99999999999999999999999&limit=-3")
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "offset": 10_000_000, "limit": 1, "items": []}
