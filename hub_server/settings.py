@@ -171,6 +171,9 @@ EMAIL_PORT = int(os.environ.get("HUB_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("HUB_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("HUB_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("HUB_EMAIL_TLS", "1") == "1"
+# A mail server that accepts the connection and then says nothing must not hold a web thread (or
+# `hub fleet-check`) forever: after this many seconds the email is recorded as failed.
+EMAIL_TIMEOUT = int(os.environ.get("HUB_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("HUB_EMAIL_FROM", "LINK hub <hub@localhost>")
 HUB_PUBLIC_URL = os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 HUB_STAFF_EMAILS = [e for e in os.environ.get("HUB_STAFF_EMAILS", "").split(",") if e]

@@ -73,7 +73,6 @@ def refusing_smtp():
 def _smtp(settings, port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    settings.EMAIL_TIMEOUT = 10
 
 
 def test_a_decision_stands_and_the_digest_is_queued_when_the_mail_server_is_down(
@@ -121,3 +120,16 @@ def test_a_failing_alert_email_does_not_stop_the_fleet_check(settings, benches):
     assert fleet_check() == 2  # both benches never seen: two alerts, two failed emails, no exception
     assert Alert.objects.filter(kind="offline", emailed=False).count() == 2
     assert MailFailure.objects.filter(purpose="fleet-alert").count() == 2
+
+
+def test_a_mail_server_that_never_answers_is_given_up_on(settings, client, sarajevo_reviewer, new_proposal):
+    assert settings.EMAIL_TIMEOUT == 10  # the hub's default: never wait forever
+    settings.EMAIL_TIMEOUT = 1
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        _smtp(settings, silent.getsockname()[1])
+        p = new_proposal()
+        client.force_login(sarajevo_reviewer)
+        assert client.post(f"/review/p/{p.pk}/validate/").status_code == 302
+    assert "timed out" in MailFailure.objects.get().error
