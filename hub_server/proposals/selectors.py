@@ -60,6 +60,16 @@ def review_queue(*, municipalities: set[str] | None, status: str = "", bench: st
     return qs
 
 
+def ideas_named(*, municipality: str, keys: str) -> list[Proposal]:
+    """The municipality's ideas named by comma-separated ids or receipt codes; ValidationError if any is not."""
+    names = [k.strip() for k in keys.split(",") if k.strip()]
+    found = list(Proposal.objects.filter(bench__municipality=municipality)
+                 .filter(Q(pk__in=[k.lower() for k in names]) | Q(receipt__in=[k.upper() for k in names])))
+    if len(found) < len(names):
+        raise ValidationError("Some of those ideas are not in this municipality.")
+    return found
+
+
 def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)}
 

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -13,7 +12,7 @@ from hub_server.mail.selectors import mail_failures_recent
 from hub_server.membership.selectors import (user_can_answer, user_can_review, user_is_network_admin,
                                              user_municipality_names, user_review_scope, user_visible_municipalities)
 from hub_server.proposals import decisions, forms, privacy_services, review_services, selectors
-from hub_server.proposals.models import Action, Proposal
+from hub_server.proposals.models import Action
 from hub_server.proposals.text import inert, inert_line
 
 
@@ -100,12 +99,8 @@ def action_list(request):
             data = form.cleaned_data
             if not user_can_review(user=request.user, municipality=data["municipality"]):
                 raise PermissionDenied("You do not review proposals of this municipality.")
-            keys = [k.strip() for k in data["proposals"].split(",") if k.strip()]
-            linked = list(Proposal.objects.filter(bench__municipality=data["municipality"])
-                          .filter(Q(pk__in=[k.lower() for k in keys]) | Q(receipt__in=[k.upper() for k in keys])))
             try:
-                if len(linked) < len(keys):
-                    raise ValidationError("Some of those ideas are not in this municipality.")
+                linked = selectors.ideas_named(municipality=data["municipality"], keys=data["proposals"])
                 action = review_services.action_create(municipality=data["municipality"], title=data["title"],
                                                        proposals=linked, by=request.user,
                                                        public_answer=data["public_answer"])
