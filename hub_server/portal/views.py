@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hub_server.fleet_health.selectors import public_bench_list
@@ -65,6 +66,7 @@ def receipt(request, code=""):
         "code": normal, "found": selectors.public_by_receipt(receipt=normal), "asked": True})
 
 
+@never_cache  # the answer can hold the citizen's name and contact: no copy in any cache
 @throttled("data_request")
 def my_data(request):
     """A citizen asks, with the receipt code and the contact they gave, for a copy, or withdraws

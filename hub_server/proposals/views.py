@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from hub_server.mail.selectors import mail_failures_recent
@@ -55,6 +56,7 @@ def proposal_detail(request, proposal_id):
     })
 
 
+@never_cache
 @login_required
 @require_POST
 def proposal_contact(request, proposal_id):

@@ -77,7 +77,7 @@ def test_a_citizen_gets_a_copy_with_receipt_and_contact_only(client, sarajevo_re
         assert "Klupa kod škole" not in text
     response = _ask(client, p.receipt.lower(), " ana@example.org ", "copy")
     text = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     assert "Klupa kod škole" in text and "Ana@Example.org" in text and "Potvrđeno" in text
     assert sarajevo_reviewer.username not in text  # the history says what happened, not which reviewer
     assert AuditEntry.objects.filter(proposal=p, verb="data_copy").count() == 1
@@ -135,6 +135,7 @@ def test_contact_details_are_shown_only_on_an_audited_page(client, admin_user, s
     assert "061 123 456" not in client.get(f"/admin/proposals/proposal/{p.pk}/change/").content.decode()
     response = client.post(f"/review/p/{p.pk}/contact/")
     assert response.status_code == 200 and "061 123 456" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
     entry = AuditEntry.objects.get(proposal=p, verb="contact_view")
     assert entry.actor == admin_user
     client.force_login(sarajevo_reviewer)  # reviewers do not have view_original_text
