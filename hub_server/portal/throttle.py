@@ -35,12 +35,15 @@ def throttle_hit(*, scope: str, client: str, limit: int, period_s: int, now: flo
     return 0 if count <= limit else int((window + 1) * period_s - now) + 1
 
 
-def throttled(scope: str, methods=("POST",)):
-    """View decorator: at most settings.HUB_THROTTLES[scope] = (requests, seconds) per client; 429 beyond."""
+def throttled(scope: str, methods=("POST",), counts=None):
+    """View decorator: at most settings.HUB_THROTTLES[scope] = (requests, seconds) per client; 429 beyond.
+
+    Only requests with one of `methods` count, and only those for which counts(request, **kwargs)
+    is true if given (the receipt lookup counts searches, not the form's redirect to them)."""
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method in methods:
+            if request.method in methods and (counts is None or counts(request, **kwargs)):
                 limit, period_s = settings.HUB_THROTTLES[scope]
                 wait_s = throttle_hit(scope=scope, client=_client_key(request), limit=limit, period_s=period_s)
                 if wait_s:

@@ -51,7 +51,7 @@ def action(request, action_id):
 
 
 @require_GET
-@throttled("receipt", methods=("GET",))
+@throttled("receipt", methods=("GET",), counts=lambda request, code="": bool(code))
 def receipt(request, code=""):
     """The receipt lookup; a code that cannot be a receipt is a 400, never a search (nor a 500)."""
     typed = request.GET.get("code")
