@@ -12,6 +12,7 @@ review = [
     path("", review_views.review_queue, name="review-home"),
     path("p/<str:proposal_id>/", review_views.proposal_detail, name="review-detail"),
     path("p/<str:proposal_id>/contact/", review_views.proposal_contact, name="review-contact"),
+    path("p/<str:proposal_id>/erase/<str:what>/", review_views.proposal_erase, name="review-erase"),
     path("p/<str:proposal_id>/<str:decision>/", review_views.proposal_decide, name="review-decide"),
     path("actions/", review_views.action_list, name="review-actions"),
     path("actions/<int:action_id>/", review_views.action_detail, name="review-action"),

@@ -70,6 +70,25 @@ def proposal_contact(request, proposal_id):
 
 @login_required
 @require_POST
+def proposal_erase(request, proposal_id, what):
+    """An administrator acts on a citizen's request that came another way (a letter, a call):
+    erase the contact details, or the whole idea. Both audited; see privacy_services."""
+    proposal = selectors.proposal_for_review(user=request.user, proposal_id=proposal_id)
+    if not request.user.has_perm("proposals.view_original_text"):
+        raise PermissionDenied("Only administrators erase citizens' data.")
+    if what == "contact":
+        privacy_services.contact_erase(proposal=proposal, by=request.user, why="erased by an administrator")
+        messages.success(request, f"{proposal.receipt}: contact details erased.")
+        return redirect("review-detail", proposal_id=proposal.pk)
+    if what == "idea":
+        privacy_services.proposal_erase(proposal=proposal, by=request.user, why="erased by an administrator")
+        messages.success(request, f"{proposal.receipt}: the idea was erased.")
+        return redirect("review-home")
+    raise Http404("Erase the contact or the idea.")
+
+
+@login_required
+@require_POST
 def proposal_decide(request, proposal_id, decision):
     proposal = selectors.proposal_for_review(user=request.user, proposal_id=proposal_id)
     data = request.POST

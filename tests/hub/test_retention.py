@@ -169,3 +169,18 @@ def test_the_retention_command_also_forgets_old_failed_mail_and_login_logs(clien
     MailFailure.objects.update(at=timezone.now() - timedelta(days=91))
     call_command("retention")
     assert (AccessLog.objects.count(), MailFailure.objects.count()) == (0, 0)
+
+
+def test_an_administrator_erases_on_a_request_that_came_another_way(client, admin_user, sarajevo_reviewer,
+                                                                     new_proposal):
+    first, second = new_proposal(), new_proposal()
+    client.force_login(sarajevo_reviewer)
+    assert client.post(f"/review/p/{first.pk}/erase/contact/").status_code == 403
+    client.force_login(admin_user)
+    assert client.post(f"/review/p/{first.pk}/erase/contact/").status_code == 302
+    first.refresh_from_db()
+    assert (first.contact, first.consent) == ("", False)
+    assert client.post(f"/review/p/{second.pk}/erase/idea/").status_code == 302
+    assert not Proposal.objects.filter(pk=second.pk).exists() and ErasedProposal.objects.filter(pk=second.pk).exists()
+    verbs = AuditEntry.objects.filter(actor=admin_user).exclude(verb="org_approve").values_list("verb", flat=True)
+    assert sorted(verbs) == ["contact_erase", "erase"]
