@@ -190,7 +190,8 @@ def citizen_data_copy(*, proposal: Proposal) -> dict:
         "name": p.name, "contact": p.contact, "consent": p.consent, "status": p.status,
         "decline_reason": p.decline_reason, "decline_note": p.decline_note,
         "actions": [(a.title, a.status) for a in p.actions.order_by("id")],
-        "history": [(e.at, e.get_verb_display()) for e in AuditEntry.objects.filter(proposal_id=p.pk).order_by("at", "id")],
+        "history": [(e.at, e.get_verb_display())
+                    for e in AuditEntry.objects.filter(proposal_id=p.pk).order_by("at", "id")],
     }
 
 

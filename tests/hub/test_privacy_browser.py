@@ -42,8 +42,9 @@ def test_a_citizen_asks_for_a_copy_then_withdraws_consent(page, live_server, ben
     assert Proposal.objects.get(pk=p.pk).contact == ""
 
 
-def test_an_administrator_looks_at_a_contact_and_the_look_is_logged(page, live_server, benches, admin_user,  # noqa: F811
-                                                                     new_proposal, transactional_db):
+def test_an_administrator_looks_at_a_contact_and_the_look_is_logged(page, live_server,  # noqa: F811
+                                                                     benches, admin_user, new_proposal,
+                                                                     transactional_db):
     p = new_proposal(contact="061 222 333")
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "admin")

@@ -80,6 +80,7 @@ def test_the_api_takes_every_decision_the_review_page_takes(client, sarajevo_rev
 def test_the_staff_queue_refuses_a_municipality_outside_the_scope(client, sarajevo_reviewer):
     auth = {"HTTP_AUTHORIZATION": "Bearer " + api_token_create(user=sarajevo_reviewer, name="t")}
     response = client.get("/api/v1/staff/queue?municipality=Mostar", **auth)
-    assert response.status_code == 403 and response.json() == {"detail": "You do not review proposals of this municipality."}
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You do not review proposals of this municipality."}
     client.force_login(sarajevo_reviewer)
     assert client.get("/review/?municipality=Mostar").status_code == 403
