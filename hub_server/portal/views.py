@@ -55,7 +55,7 @@ def action(request, action_id):
 def receipt(request, code=""):
     """The receipt lookup; a code that cannot be a receipt is a 400, never a search (nor a 500)."""
     typed = request.GET.get("code")
-    if typed is None and not code:
+    if not (typed or "").strip() and not code:  # the form sent empty: just the form again
         return render(request, "portal/receipt.html", {"code": "", "found": [], "asked": False})
     normal = receipt_normalise(typed if typed is not None else code)
     if normal is None:

@@ -4,7 +4,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/public/receipt/?code=%00", "/public/receipt/?code=a/b", "/public/receipt/?code=%20",
+@pytest.mark.parametrize("path", ["/public/receipt/?code=%00", "/public/receipt/?code=a/b", "/public/receipt/?code=1-2",
                                   "/public/receipt/%00/", "/public/receipt/" + "9" * 500 + "/",
                                   "/public/receipt/?code=%C0%AF", "/public/receipt/?code=<script>",
                                   "/public/receipt/ABCD-EFG%E2%82%AC/"])
@@ -13,6 +13,11 @@ def test_a_malformed_receipt_code_is_a_400(client, benches, path):
     assert response.status_code == 400
     if "%00" not in path:  # NUL is refused before the page (test_a_nul_character_in_a_url_is_a_400...)
         assert "Nema ideje s tim kodom." in response.content.decode()
+
+
+def test_an_empty_lookup_shows_the_form_again(client, benches):
+    response = client.get("/public/receipt/?code=+")
+    assert response.status_code == 200 and 'role="alert"' not in response.content.decode()
 
 
 def test_a_code_typed_loosely_finds_the_idea(client, benches, new_proposal):
