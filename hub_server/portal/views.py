@@ -7,17 +7,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hub_server.fleet_health.selectors import public_bench_list
 from hub_server.membership.selectors import municipality_choices
-from django.utils.translation import gettext as _
-
 from hub_server.portal import open_data
 from hub_server.portal.forms import DataRequestForm
-from hub_server.proposals import privacy_services, selectors
 from hub_server.portal.throttle import throttled
+from hub_server.proposals import privacy_services, selectors
 from hub_server.proposals.text import csv_safe, receipt_normalise
 
 PUBLIC_PAGE = 30
@@ -54,10 +53,10 @@ def action(request, action_id):
 @throttled("receipt", methods=("GET",), counts=lambda request, code="": bool(code))
 def receipt(request, code=""):
     """The receipt lookup; a code that cannot be a receipt is a 400, never a search (nor a 500)."""
-    typed = request.GET.get("code")
-    if not (typed or "").strip() and not code:  # the form sent empty: just the form again
+    typed = request.GET.get("code", "").strip()
+    if not typed and not code:  # the form sent empty: just the form again
         return render(request, "portal/receipt.html", {"code": "", "found": [], "asked": False})
-    normal = receipt_normalise(typed if typed is not None else code)
+    normal = receipt_normalise(typed or code)
     if normal is None:
         return render(request, "portal/receipt.html", {"code": "", "found": [], "asked": True}, status=400)
     if normal != code:
