@@ -1,5 +1,6 @@
-"""The CSO review UI: thin views over membership.selectors (who may), selectors (reads) and
-review_services (writes). Every view checks the user's municipalities, not only their login."""
+"""The CSO review UI: thin views over membership.selectors (who may), selectors (reads),
+decisions and review_services (review writes, shared with the API) and privacy_services
+(contacts, erasure). Every view checks the user's municipalities, not only their login."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
