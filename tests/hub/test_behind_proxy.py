@@ -79,9 +79,12 @@ def _login(port, client_ip, username, password):
 
 def test_https_through_the_proxy_is_served_and_plain_http_redirected_once(hub_behind_proxy):
     port = hub_behind_proxy["port"]
-    response, _ = _request(port, "GET", "/public/", "203.0.113.9", proto="https")
+    response, page = _request(port, "GET", "/public/", "203.0.113.9", proto="https")
     assert response.status == 200  # no redirect loop: the hub knows the visitor used HTTPS
     assert response.getheader("Strict-Transport-Security")
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+    response, css = _request(port, "GET", stylesheet, "203.0.113.9", proto="https")
+    assert response.status == 200 and "body" in css  # served on a fresh install's first start
     response, _ = _request(port, "GET", "/public/", "203.0.113.9", proto="http")
     assert response.status == 301 and response.getheader("Location") == f"https://{HOST}/public/"
 

@@ -15,9 +15,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         import waitress
 
+        call_command(CollectStatic(), interactive=False, verbosity=0)
+        # After collectstatic: whitenoise lists the static files once, when the application is made
+        # (made first, a fresh install served its first run without CSS).
         from hub_server.wsgi import application
 
-        call_command(CollectStatic(), interactive=False, verbosity=0)
         # Only the configured proxy (HUB_BEHIND_PROXY=1, HUB_TRUSTED_PROXY) may say who the client is
         # and whether it used HTTPS; waitress removes those headers from everyone else.
         proxy = {"trusted_proxy": settings.HUB_TRUSTED_PROXY, "trusted_proxy_count": settings.HUB_TRUSTED_PROXY_COUNT,
