@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership.models import Organisation
 from hub_server.network import audit, emails
 from hub_server.network.directory_models import (ActionPartner, FieldOfWork, OrganisationProfile, Training,
@@ -48,7 +49,7 @@ def partner_invite(*, action: Action, organisation: Organisation, by) -> ActionP
     audit.record(actor=by, verb="partner_invite", subject=f"{organisation.name} → {action.title}",
                  municipality=action.municipality, after={"action": action.pk, "organisation": organisation.pk})
     pid = partner.pk
-    transaction.on_commit(lambda: emails.send_partner_invite(partner_id=pid))
+    mail_on_commit(lambda: emails.send_partner_invite(partner_id=pid))
     return partner
 
 

@@ -1,20 +1,16 @@
 """Emails of the network app (plain text, in the hub's default language), sent after commit.
 
-A failing mail server must never undo a committed answer: failures are logged, not raised.
+A failing mail server must never undo a committed answer: mail.services records failures, never raises.
 """
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hub_server.mail.services import mail_send
 from hub_server.membership.models import Membership, Organisation
 from hub_server.network.models import Accession, Forwarding, ProtocolVersion
 from hub_server.proposals.text import inert_line
-
-log = logging.getLogger("hub.network")
 
 
 def officials_emails(*, municipality_id: int) -> list[str]:
@@ -29,12 +25,7 @@ def organisation_emails(*, organisation: Organisation) -> list[str]:
 
 
 def _send(subject: str, body: str, to: list[str]) -> None:
-    if not to:
-        return
-    try:
-        send_mail(subject, body, None, to)
-    except Exception:  # noqa: BLE001 - the committed write stands; the log says what was not sent
-        log.exception("network email %r to %d recipients failed", subject, len(to))
+    mail_send(purpose="network", subject=subject, body=body, to=to)  # a failure is recorded, never raised
 
 
 def _url(name: str, **kwargs) -> str:

@@ -1,6 +1,7 @@
 """Writes about forwarded ideas and actions: forwarding, the municipality's formal answer, reminders.
 
-Keyword-only, one transaction each, an audit entry each; emails and the bench digest after commit.
+Keyword-only, one transaction each, an audit entry each; the bench digest queued in the same transaction,
+emails after commit (mail.services: a failure is recorded, never raised).
 """
 from datetime import date, datetime, timedelta
 
@@ -9,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub_server.fleet_health.signals import digest_changed_on_commit
+from hub_server.fleet_health.signals import digest_changed_queue
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership.models import Municipality, Organisation
 from hub_server.network import audit, emails
 from hub_server.network.models import DEFAULT_RESPONSE_DAYS, Forwarding, ForwardingStep, Protocol
@@ -47,7 +49,7 @@ def _forward(*, municipality: Municipality, organisation: Organisation, by, note
                  after={"organisation": organisation.pk, "due": forwarding.due.isoformat(),
                         **{k: v.pk for k, v in subject.items()}})
     fid = forwarding.pk
-    transaction.on_commit(lambda: emails.send_forwarded(forwarding_id=fid))
+    mail_on_commit(lambda: emails.send_forwarded(forwarding_id=fid))
     return forwarding
 
 
@@ -108,8 +110,8 @@ def forwarding_answer(*, forwarding: Forwarding, by, status: str, note: str = ""
                  before=before, after={"status": status, "answer": answer, "department": department,
                                        "budget": budget, "expected": expected.isoformat() if expected else None})
     fid = forwarding.pk
-    transaction.on_commit(lambda: emails.send_answered(forwarding_id=fid))
-    digest_changed_on_commit(municipality=_digest_municipality(forwarding))
+    mail_on_commit(lambda: emails.send_answered(forwarding_id=fid))
+    digest_changed_queue(municipality=_digest_municipality(forwarding))
     return forwarding
 
 
@@ -131,7 +133,7 @@ def forwardings_remind(*, now: datetime | None = None, days_before: int = REMIND
                 forwarding.save(update_fields=[field])
                 audit.record(actor=None, verb=verb, subject=str(forwarding), municipality=forwarding.municipality,
                              after={"due": forwarding.due.isoformat()})
-                transaction.on_commit(lambda fid=fid, overdue=(verb != "remind"):
+                mail_on_commit(lambda fid=fid, overdue=(verb != "remind"):
                                       emails.send_deadline(forwarding_id=fid, overdue=overdue))
             counts["reminded" if verb == "remind" else "overdue"] += 1
     return counts

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership import roles
 from hub_server.membership.models import Membership, Municipality, Organisation
 from hub_server.membership.services import password_set_link
@@ -59,7 +60,7 @@ def protocol_publish(*, municipality: Municipality, texts: dict, by, changes: st
         asked = list(previous.accessions.filter(withdrawn__isnull=True).values_list("pk", flat=True))
         if asked:
             vid = version.pk
-            transaction.on_commit(lambda: emails.send_new_version(version_id=vid, accession_ids=asked))
+            mail_on_commit(lambda: emails.send_new_version(version_id=vid, accession_ids=asked))
     return version
 
 
@@ -136,5 +137,5 @@ def official_add(*, municipality: Municipality, email: str, full_name: str, by) 
     audit.record(actor=by, verb="official_add", subject=email, municipality=municipality,
                  after={"username": user.username, "municipality": municipality.name})
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_official_welcome(user_id=user.pk, link=link))
+    mail_on_commit(lambda: emails.send_official_welcome(user_id=user.pk, link=link))
     return user
