@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-nodeps.txt |
 .PHONY: setup demo test bench clean
 
 setup: $(STAMP) build/device/lib/.pins
+	@$(PY) -c "from hub_server.languages.messages import compile_catalogues; compile_catalogues()"
 	@bash scripts/ensure-system-packages.sh
 	@bash scripts/ensure-axe-core.sh
 

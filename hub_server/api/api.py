@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -92,7 +93,7 @@ def ideas(request, municipality: str = "", q: str = "", offset: int = 0, limit: 
 def idea(request, proposal_id: str):
     p = selectors.public_ideas().filter(pk=proposal_id).first()
     if p is None:
-        raise HttpError(404, "No such validated idea.")
+        raise HttpError(404, _("No such validated idea."))
     return _idea(p)
 
 
@@ -137,10 +138,10 @@ class FleetRow(Schema):
 def staff_queue(request, status: str = "new", municipality: str = "", limit: int = 50):
     scope = user_municipality_names(user=request.user)
     if scope == set() or not request.user.has_perm("proposals.review_proposal"):
-        raise HttpError(403, "This token's user reviews no municipality.")
+        raise HttpError(403, _("This token's user reviews no municipality."))
     if municipality:
         if scope is not None and municipality not in scope:
-            raise HttpError(403, "You do not review proposals of this municipality.")
+            raise HttpError(403, _("You do not review proposals of this municipality."))
         scope = {municipality}
     qs = selectors.review_queue(municipalities=scope, status=status)[:max(1, min(limit, 200))]
     return [{"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
@@ -159,7 +160,7 @@ class Decision(Schema):
 def staff_decide(request, proposal_id: str, body: Decision):
     p = get_object_or_404(Proposal.objects.select_related("bench"), pk=proposal_id)
     if not user_can_review(user=request.user, municipality=p.bench.municipality):
-        raise HttpError(403, "You do not review proposals of this municipality.")
+        raise HttpError(403, _("You do not review proposals of this municipality."))
     try:
         if body.decision == "validate":
             p = review_services.proposal_validate(proposal=p, by=request.user)
@@ -168,7 +169,7 @@ def staff_decide(request, proposal_id: str, body: Decision):
         elif body.decision == "hide":
             p = review_services.proposal_hide(proposal=p, by=request.user, note=body.note)
         else:
-            raise HttpError(400, "decision must be validate, decline or hide")
+            raise HttpError(400, _("decision must be validate, decline or hide"))
     except ValidationError as exc:
         raise HttpError(400, " ".join(exc.messages))
     return {"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
@@ -179,7 +180,7 @@ def staff_decide(request, proposal_id: str, body: Decision):
 @api.get("/staff/fleet", response=list[FleetRow], auth=TokenAuth(), tags=["staff"])
 def staff_fleet(request):
     if not request.user.has_perm("fleet_health.view_fleet"):
-        raise HttpError(403, "This token's user cannot see the fleet.")
+        raise HttpError(403, _("This token's user cannot see the fleet."))
     out = []
     for row in dashboard_rows():
         r = row["reading"]

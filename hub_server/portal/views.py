@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from hub_server.fleet_health.selectors import public_bench_list
+from hub_server.fleet_health.selectors import dashboard_rows
 from hub_server.membership.selectors import municipality_choices
 from hub_server.portal import open_data
+from hub_server.portal.geo import map_points
 from hub_server.proposals import selectors
 from hub_server.proposals.text import csv_safe
 
@@ -56,7 +57,7 @@ def receipt(request, code=""):
 
 @require_GET
 def benches(request):
-    return render(request, "portal/benches.html", {"benches": public_bench_list()})
+    return render(request, "portal/benches.html", {"map_points": map_points(dashboard_rows())})
 
 
 @require_GET

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub_server.membership.selectors import (user_can_answer, user_can_review, user_municipality_names,
@@ -19,7 +20,7 @@ from hub_server.proposals.text import inert, inert_line
 def _reviewable(request, proposal_id: str) -> Proposal:
     proposal = get_object_or_404(Proposal.objects.select_related("bench", "duplicate_of"), pk=proposal_id)
     if not user_can_review(user=request.user, municipality=proposal.bench.municipality):
-        raise PermissionDenied("You do not review proposals of this municipality.")
+        raise PermissionDenied(_("You do not review proposals of this municipality."))
     return proposal
 
 
@@ -37,7 +38,7 @@ def review_queue(request):
     municipalities = scope
     if filters.get("municipality"):
         if scope is not None and filters["municipality"] not in scope:
-            raise PermissionDenied("You do not review proposals of this municipality.")
+            raise PermissionDenied(_("You do not review proposals of this municipality."))
         municipalities = {filters["municipality"]}
     qs = selectors.review_queue(municipalities=municipalities, status=filters.get("status", ""),
                                 bench=filters.get("bench", ""), category=filters.get("category", ""),
@@ -73,7 +74,7 @@ def _find_original(value: str, proposal: Proposal) -> Proposal:
              .filter(Q(pk=value.lower()) | Q(receipt=value.upper()), bench__municipality=proposal.bench.municipality)
              .exclude(pk=proposal.pk).first())
     if found is None:
-        raise ValidationError("No proposal with that id or receipt code in this municipality.")
+        raise ValidationError(_("No proposal with that id or receipt code in this municipality."))
     return found
 
 
@@ -85,7 +86,7 @@ def proposal_decide(request, proposal_id, decision):
     form_class = {"decline": forms.DeclineForm, "duplicate": forms.DuplicateForm, "edit": forms.EditForm,
                   "redact": forms.RedactForm, "hide": forms.HideForm, "validate": None}.get(decision, False)
     if form_class is False:
-        raise Http404("Unknown decision.")
+        raise Http404(_("Unknown decision."))
     data = request.POST
     if decision == "duplicate":  # a suggested candidate (radio) or a typed id/receipt, whichever is given
         data = {"original": next((v for v in request.POST.getlist("original") if v.strip()), "")}
@@ -113,7 +114,7 @@ def proposal_decide(request, proposal_id, decision):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-detail", proposal_id=proposal.pk)
-    messages.success(request, f"{proposal.receipt}: {decision} saved.")
+    messages.success(request, _("%(receipt)s: decision saved.") % {"receipt": proposal.receipt})
     return redirect("review-detail", proposal_id=proposal.pk)
 
 
@@ -121,30 +122,30 @@ def proposal_decide(request, proposal_id, decision):
 def action_list(request):
     scope = user_municipality_names(user=request.user)
     if scope == set():
-        raise PermissionDenied("You have no municipality to act for.")
+        raise PermissionDenied(_("You have no municipality to act for."))
     municipalities = user_visible_municipalities(user=request.user)
     form = forms.ActionCreateForm(municipalities=municipalities)
     if request.method == "POST":
         if not request.user.has_perm("proposals.add_action"):
-            raise PermissionDenied("You cannot create actions.")
+            raise PermissionDenied(_("You cannot create actions."))
         form = forms.ActionCreateForm(request.POST, municipalities=municipalities)
         if form.is_valid():
             data = form.cleaned_data
             if not user_can_review(user=request.user, municipality=data["municipality"]):
-                raise PermissionDenied("You do not review proposals of this municipality.")
+                raise PermissionDenied(_("You do not review proposals of this municipality."))
             keys = [k.strip() for k in data["proposals"].split(",") if k.strip()]
             linked = list(Proposal.objects.filter(bench__municipality=data["municipality"])
                           .filter(Q(pk__in=[k.lower() for k in keys]) | Q(receipt__in=[k.upper() for k in keys])))
             try:
                 if len(linked) < len(keys):
-                    raise ValidationError("Some of those ideas are not in this municipality.")
+                    raise ValidationError(_("Some of those ideas are not in this municipality."))
                 action = review_services.action_create(municipality=data["municipality"], title=data["title"],
                                                        proposals=linked, by=request.user,
                                                        public_answer=data["public_answer"])
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
-                messages.success(request, "Action created.")
+                messages.success(request, _("Action created."))
                 return redirect("review-action", action_id=action.pk)
     return render(request, "review/actions.html", {
         "actions": selectors.actions_for(municipalities=scope), "form": form,
@@ -155,7 +156,7 @@ def action_list(request):
 def action_detail(request, action_id):
     action = get_object_or_404(Action.objects.select_related("municipality"), pk=action_id)
     if not user_can_answer(user=request.user, municipality=action.municipality.name):
-        raise PermissionDenied("You do not answer for this municipality.")
+        raise PermissionDenied(_("You do not answer for this municipality."))
     form = forms.ActionUpdateForm(initial={"status": action.status, "public_answer": action.public_answer})
     if request.method == "POST":
         form = forms.ActionUpdateForm(request.POST)
@@ -163,7 +164,7 @@ def action_detail(request, action_id):
             data = form.cleaned_data
             review_services.action_update(action=action, by=request.user, status=data["status"], note=data["note"],
                                           public_answer=data["public_answer"] or None)
-            messages.success(request, "Action updated.")
+            messages.success(request, _("Action updated."))
             return redirect("review-action", action_id=action.pk)
     return render(request, "review/action.html", {"action": action, "form": form,
                                                   "updates": action.updates.select_related("by")})
@@ -172,7 +173,7 @@ def action_detail(request, action_id):
 @login_required
 def audit_log(request):
     if user_municipality_names(user=request.user) is not None:
-        raise PermissionDenied("Only network administrators see the whole audit log.")
+        raise PermissionDenied(_("Only network administrators see the whole audit log."))
     return render(request, "review/audit.html", {"entries": selectors.audit_recent()})
 
 

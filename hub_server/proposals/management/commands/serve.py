@@ -2,6 +2,8 @@ from django.contrib.staticfiles.management.commands.collectstatic import Command
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from hub_server.languages.messages import compile_catalogues
+
 
 class Command(BaseCommand):
     help = "Serve the hub's web app with waitress (a production WSGI server)."
@@ -14,9 +16,12 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         import waitress
 
+        # Both before the WSGI app is built: whitenoise lists STATIC_ROOT once, when its middleware
+        # is made, so a static folder filled afterwards would answer 404 until the next restart.
+        compile_catalogues()
+        call_command(CollectStatic(), interactive=False, verbosity=0)
         from hub_server.wsgi import application
 
-        call_command(CollectStatic(), interactive=False, verbosity=0)
         self.stdout.write(f"hub: serving on http://{opts['host']}:{opts['port']}/", ending="\n")
         self.stdout.flush()
         waitress.serve(application, host=opts["host"], port=opts["port"], threads=opts["threads"],
