@@ -15,6 +15,9 @@ MUNICIPALITIES = {
     "Trebinje": (42.712, 18.344), "Brčko": (44.872, 18.810), "Bijeljina": (44.757, 19.216),
     "Livno": (43.827, 17.008), "Goražde": (43.667, 18.976), "Prijedor": (44.980, 16.713),
 }
+# where a name goes beside its dot where the default (right) would collide: (dx, dy, text-anchor)
+LABEL_PLACES = {"Bijeljina": (-14, 20, "end"), "Brčko": (-12, -10, "end"), "Goražde": (-14, 5, "end"),
+                "Tuzla": (14, 5, "start")}
 # worst first: a municipality's marker shows its least healthy bench
 STATES = {"offline": _("not responding"), "alert": _("needs attention"), "ok": _("working"),
           "none": _("no bench yet")}
@@ -50,7 +53,8 @@ def map_points(rows: list[dict]) -> dict:
         state = min((b["state"] for b in benches), key=order.index, default="none")
         where = MUNICIPALITIES.get(name)
         x, y = project(*where) if where else (None, None)
+        dx, dy, anchor = LABEL_PLACES.get(name, (14, 5, "start"))
         markers.append({"municipality": name, "benches": benches, "state": state, "state_label": STATES[state],
-                        "x": x, "y": y, "label_left": x is not None and x > 470})
+                        "x": x, "y": y, "label_dx": dx, "label_dy": dy, "label_anchor": anchor})
     return {"markers": markers, "viewbox": " ".join(map(str, bih_outline.VIEWBOX)), "outline": bih_outline.PATH,
             "legend": [(key, label) for key, label in STATES.items()]}
