@@ -5,7 +5,7 @@ Placeholders (%(name)s, %s, {x}), HTML tags, entities and Latin acronyms or fore
 import re
 
 _KEEP = re.compile(r"%\(\w+\)[sdf]|%[sdf%]|\{[^}]*\}|<[^>]*>|&#?\w+;|https?://\S+"
-                   r"|\b[A-Z][A-Z0-9]+\b|\b\w*[QWXYqwxy]\w*\b|\bSoC\b|\buPlot\b")
+                   r"|\b[A-Z][A-Z0-9]+\b|\b[\w-]*[QWXYqwxy][\w-]*\b|\bSoC\b|\buPlot\b")
 _DIGRAPHS = {"Lj": "Љ", "LJ": "Љ", "lj": "љ", "Nj": "Њ", "NJ": "Њ", "nj": "њ", "Dž": "Џ", "DŽ": "Џ", "dž": "џ"}
 _DIGRAPH = re.compile("|".join(_DIGRAPHS))
 _LETTERS = str.maketrans(dict(zip("ABCČĆDĐEFGHIJKLMNOPRSŠTUVZŽabcčćdđefghijklmnoprsštuvzž",
