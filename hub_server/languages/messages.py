@@ -47,15 +47,15 @@ def _template_messages(path: Path) -> list[Message]:
     found = []
     for node in template.nodelist.get_nodes_by_type(TranslateNode):
         literal = node.filter_expression.var.literal if hasattr(node.filter_expression.var, "literal") else None
-        if isinstance(literal, str):
-            found.append(Message(literal, where=str(path.relative_to(HUB))))
+        if isinstance(literal, str):  # Django looks a {% translate %} literal up with its % doubled
+            found.append(Message(literal.replace("%", "%%"), where=str(path.relative_to(HUB))))
     for node in template.nodelist.get_nodes_by_type(BlockTranslateNode):
         singular, _ = node.render_token_list(node.singular)
         plural = node.render_token_list(node.plural)[0] if node.plural else ""
         if node.trimmed:
             singular, plural = (" ".join(s.split()) for s in (singular, plural))
         found.append(Message(singular, plural, str(path.relative_to(HUB))))
-    found += [Message(m.encode().decode("unicode_escape"), where=str(path.relative_to(HUB)))
+    found += [Message(m.encode().decode("unicode_escape").replace("%", "%%"), where=str(path.relative_to(HUB)))
               for m in _TEMPLATE_UNDERSCORE.findall(source)]
     return found
 

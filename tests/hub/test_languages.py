@@ -95,3 +95,23 @@ def test_reviewer_emails_go_out_in_each_recipients_language(admin_user, sarajevo
     with django_capture_on_commit_callbacks(execute=True):
         reviewers_notify_new()
     assert [m.subject for m in mail.outbox] == ["LINK: 1 нови предлог у Sarajevo Centar"]
+
+
+def test_no_english_sentence_is_left_on_any_page_read_in_croatian(admin_user, benches, new_proposal):
+    """Catches a string that is in the catalogue but never looked up (e.g. a % the template doubles)."""
+    import html as html_module
+
+    from hub_server.fleet_health.services import telemetry_record
+    from django.utils import timezone
+    p = new_proposal(title="Klupa")
+    telemetry_record(bench_id="sa-1", data={"soc": 60, "wh_in_today": 10.0}, received=timezone.now())
+    english = {e.msgid.replace("%%", "%") for e in polib.pofile(str(messages.po_path("hr")))
+               if len(e.msgid) >= 12 and not PLACEHOLDER.search(e.msgid.replace("%%", "")) and e.msgstr != e.msgid}
+    client = Client(HTTP_ACCEPT_LANGUAGE="hr")
+    client.force_login(admin_user)
+    for url in ("/review/", f"/review/p/{p.pk}/", "/review/actions/", "/review/audit/", "/review/organisations/",
+                "/fleet/", "/fleet/sa-1/", "/public/", "/public/benches/", "/public/apply/", "/public/open-data/",
+                f"/public/receipt/{p.receipt}/"):
+        text = html_module.unescape(client.get(url).content.decode())
+        left = [msgid for msgid in english if msgid in text]
+        assert left == [], (url, left)
