@@ -88,9 +88,11 @@ def main() -> int:
             for name, url in [("fleet", f"{hub}fleet/"), ("fleet-bench", f"{hub}fleet/sarajevo-centar-1/"),
                               ("organisations", f"{hub}review/organisations/"), ("audit", f"{hub}review/audit/")]:
                 _shoot(staff, name, url, written)
+            public.goto(f"{hub}public/")  # a fresh form: the administrator's login rotated the CSRF token
             choose_language(public, "sr")
             for name, url in [("portal-home-sr-cyrl", f"{hub}public/"), ("portal-benches-sr-cyrl", f"{hub}public/benches/")]:
                 _shoot(public, name, url, written)
+            staff.goto(f"{hub}fleet/")
             choose_language(staff, "sr")
             _shoot(staff, "fleet-sr-cyrl", f"{hub}fleet/", written)
     for path in written:

@@ -24,6 +24,13 @@ def public_status(proposal) -> str:
 
 
 @register.filter
+def from_epoch(value):
+    """Seconds since 1970 (chart data) as an aware datetime, for |date."""
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(int(value), tz=timezone.utc) if value is not None else None
+
+
+@register.filter
 def clean(value: str, limit: int = 2000) -> str:
     """Citizen text, inert and bounded (autoescape still escapes the HTML)."""
     return inert(value or "", int(limit))

@@ -13,7 +13,10 @@
     var title = document.getElementById(titleId);  // the page's own (translated) heading names the series
     var series = { label: title ? title.textContent : "", stroke: color, width: 2 };
     if (bars) { series.paths = uPlot.paths.bars({ size: [0.6, 40] }); series.fill = color; }
-    var plot = new uPlot({ width: widthOf(el), height: 220, series: [{}, series], scales: { x: { time: true } } },
+    // the whole period on the x axis, whatever the readings cover (one reading made uPlot span years)
+    var now = Date.now() / 1000;
+    var plot = new uPlot({ width: widthOf(el), height: 220, series: [{}, series], legend: { show: false },
+                           scales: { x: { time: true, range: [now - data.days * 86400, now + 3600] } } },
                          [xs, ys], el);
     plots.push({ el: el, plot: plot });
   }
