@@ -6,6 +6,10 @@
   var data = JSON.parse(node.textContent);
   var plots = [];
   function day(d) { return Date.parse(d + "T12:00:00Z") / 1000; }
+  // 2.12. rather than 12/2: the day first, as everywhere in Bosnia and Herzegovina
+  function dayFirst(u, ticks) {
+    return ticks.map(function (t) { var d = new Date(t * 1000); return d.getDate() + "." + (d.getMonth() + 1) + "."; });
+  }
   function widthOf(el) { return Math.max(200, el.clientWidth || 300); }
   function draw(id, titleId, xs, ys, color, bars) {
     var el = document.getElementById(id);
@@ -16,6 +20,7 @@
     // the whole period on the x axis, whatever the readings cover (one reading made uPlot span years)
     var now = Date.now() / 1000;
     var plot = new uPlot({ width: widthOf(el), height: 220, series: [{}, series], legend: { show: false },
+                           axes: [{ values: dayFirst }, {}],
                            scales: { x: { time: true, range: [now - data.days * 86400, now + 3600] } } },
                          [xs, ys], el);
     plots.push({ el: el, plot: plot });
