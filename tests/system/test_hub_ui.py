@@ -70,6 +70,8 @@ def test_an_anonymous_visitor_finds_ideas_benches_and_their_receipt(demo, langua
         page.wait_for_function("document.querySelectorAll('svg .marker--ok').length === 3", timeout=5000)
         check_both_widths(page, failures)
 
+        if language == "bs":
+            return  # the receipt's wording in Bosnian: tests/hub/test_portal.py; here once, in Cyrillic
         page.goto(endpoints["public"])
         page.fill("#code", receipt)
         page.click("form[action$='/receipt/'] button")
