@@ -30,7 +30,7 @@ def demo_system(workdir: Path = DEMO_DIR, echo=None, benches=DEMO_BENCHES):
     workers = []
     try:
         stack.migrate()
-        admin = stack.add_reviewer("admin")
+        admin = stack.add_administrator("admin")
         # the approval e-mails go to the console backend first: the login is the last line
         reviewer = json.loads(stack.hub("cso-add", DEMO_CSO, "--email", "reviewer@example.org", "--username",
                                         "reviewer", "--by", "admin",

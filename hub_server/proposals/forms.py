@@ -18,7 +18,9 @@ class QueueFilterForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices, label=_("Reason"))
+    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices, label=_("Reason"),
+                               error_messages={"invalid_choice": _("Unknown decline reason %(value)r."),
+                                               "required": _("A decline needs a reason.")})
     note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
                            label=_("Public note"))
 
@@ -30,6 +32,9 @@ class DuplicateForm(forms.Form):
 class EditForm(forms.Form):
     category = forms.ChoiceField(choices=Proposal.Category.choices, label=_("Category"))
     tags = forms.CharField(required=False, max_length=200, help_text=_("Comma-separated"))
+
+    def clean_tags(self) -> list[str]:
+        return self.cleaned_data["tags"].split(",")
 
 
 class RedactForm(forms.Form):

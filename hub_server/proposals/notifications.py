@@ -3,13 +3,12 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _, ngettext
 
 from hub_server.languages.selectors import language_of_tag, languages_of_emails
-
+from hub_server.mail.services import mail_on_commit, mail_send
 from hub_server.membership.models import Membership, Municipality, Organisation
 from hub_server.proposals.models import Proposal
 from hub_server.proposals.text import inert, inert_line
@@ -57,7 +56,8 @@ def reviewers_notify_new(*, now=None) -> int:
                         "n": len(batch), "municipality": inert_line(municipality, 80)}
                     body = "\n".join(lines + more) + "\n\n" + _("Review queue: %(url)s") % {
                         "url": f"{settings.HUB_PUBLIC_URL}/review/"} + "\n"
-                transaction.on_commit(lambda s=subject, b=body, r=group: send_mail(s, b, None, r))
+                mail_on_commit(lambda s=subject, b=body, r=group: mail_send(purpose="reviewers-new", subject=s,
+                                                                            body=b, to=r))
             sent += 1
     return sent
 
@@ -75,4 +75,4 @@ def send_citizen_status(*, proposal_id: str) -> None:
         if action and action.public_answer:
             body += "\n" + _("The municipality's answer: %(answer)s") % {"answer": inert(action.public_answer, 500)} + "\n"
         body += "\n" + _("See it at %(url)s") % {"url": f"{settings.HUB_PUBLIC_URL}/public/receipt/{p.receipt}/"} + "\n"
-    send_mail(f"LINK {p.receipt}: {status}", body, None, [p.contact])
+    mail_send(purpose="citizen-status", subject=f"LINK {p.receipt}: {status}", body=body, to=[p.contact])

@@ -36,7 +36,7 @@ def _serve(tmp_path, **env):
                    "HUB_STATIC_ROOT": str(tmp_path / "static"), **env}
     subprocess.run([sys.executable, "-m", "hub_server.cli", "migrate", "-v", "0"], env=environment, cwd=tmp_path,
                    check=True, timeout=120)
-    subprocess.run([sys.executable, "-m", "hub_server.cli", "reviewer-add", "admin", "--password", "pw-admin-123"],
+    subprocess.run([sys.executable, "-m", "hub_server.cli", "admin-add", "admin", "--password", "a-Long-pass-9876"],
                    env=environment, cwd=tmp_path, check=True, timeout=60, capture_output=True)
     subprocess.run([sys.executable, "-m", "hub_server.cli", "bench-add", "tuzla-1", "--municipality", "Tuzla"],
                    env=environment, cwd=tmp_path, check=True, timeout=60, capture_output=True)
@@ -67,7 +67,7 @@ def _check_pages(base, opener, paths):
 def _log_in(base, opener):
     parser = _Assets()
     parser.feed(opener.open(base + "/accounts/login/", timeout=20).read().decode())
-    data = urllib.parse.urlencode({"username": "admin", "password": "pw-admin-123",
+    data = urllib.parse.urlencode({"username": "admin", "password": "a-Long-pass-9876",
                                    "csrfmiddlewaretoken": parser.csrf}).encode()
     opener.open(urllib.request.Request(base + "/accounts/login/", data=data, headers={"Referer": base + "/"}),
                 timeout=20)

@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from hub_server.proposals.models import Action, Proposal
 from hub_server.proposals.text import inert, inert_line
 
 register = template.Library()
@@ -11,6 +12,16 @@ _PUBLIC_STATUS = {"new": _("Received, awaiting review"), "hidden": _("Not publis
 # colour family of a status tag (the words carry the meaning; colour only helps)
 _TONE = {"new": "info", "validated": "ok", "declined": "bad", "duplicate": "muted", "hidden": "muted",
          "planned": "info", "in_progress": "warn", "done": "ok", "not_possible": "bad"}
+
+
+_LABELS = {"cat_": dict(Proposal.Category.choices), "dr_": dict(Proposal.DeclineReason.choices),
+           "st_": {**dict(Action.Status.choices), **dict(Proposal.Status.choices), **_PUBLIC_STATUS}}
+
+
+@register.filter
+def tkey(value: str, prefix: str) -> str:
+    """{{ copy.status|tkey:"st_" }}: a stored code (category, status, decline reason) in the reader's words."""
+    return _LABELS.get(prefix, {}).get(value, value)
 
 
 @register.simple_tag
