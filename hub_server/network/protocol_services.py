@@ -15,7 +15,7 @@ from hub_server.membership.models import Membership, Municipality, Organisation
 from hub_server.membership.services import password_set_link
 from hub_server.network import audit, emails
 from hub_server.network.models import TEXT_LANGUAGES, Accession, Protocol, ProtocolVersion
-from hub_server.network.script import to_cyrillic
+from hub_server.languages.script import to_cyrillic
 
 PROTOCOL_TEXT_LIMIT = 20000
 REQUIRED_LANGUAGES = ("bs", "hr", "sr-latn", "en")

@@ -238,6 +238,7 @@ def test_an_action_is_forwarded_from_the_organisations_page_and_the_citizen_sees
     fs.forwarding_answer(forwarding=idea_forwarding, by=world["sa_official"], status="declined",
                          answer="Park je u nadležnosti kantona.", answer_lang="bs")
     client.logout()
+    client.cookies["django_language"] = "bs"
     for url in (f"/public/ideas/{world['idea'].pk}/", f"/public/receipt/{world['idea'].receipt}/"):
         page = client.get(url).content.decode()
         assert "Park je u nadležnosti kantona." in page and "Odbijeno" in page, url
