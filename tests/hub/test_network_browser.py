@@ -14,7 +14,7 @@ def login(page, url, username, password):
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
 
 
 def test_an_organisation_accedes_and_forwards_and_the_official_answers_in_public(
