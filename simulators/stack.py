@@ -96,8 +96,8 @@ class Stack:
     def proposals(self) -> list:
         return json.loads(self.hub("proposals", "--json"))
 
-    def add_reviewer(self, username: str) -> dict:
-        return json.loads(self.hub("reviewer-add", username))
+    def add_administrator(self, username: str) -> dict:
+        return json.loads(self.hub("admin-add", username))
 
     # -- broker -------------------------------------------------------------
     def write_broker_config(self) -> Path:

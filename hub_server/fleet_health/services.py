@@ -10,6 +10,7 @@ from django.utils import timezone
 from hub_server.fleet.models import Bench
 from hub_server.fleet_health import emails
 from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
+from hub_server.mail.services import mail_on_commit
 
 log = logging.getLogger("hub.fleet_health")
 # Telemetry key (benchcore.contract, as the bench sends it) -> column of TelemetryReading.
@@ -50,7 +51,7 @@ def _open(*, bench_id: str, kind: str, detail: str, now: datetime) -> None:
                                                  defaults={"detail": detail[:200], "opened": now})
     if created:
         alert_id = alert.pk
-        transaction.on_commit(lambda: emails.send_alert(alert_id=alert_id))
+        mail_on_commit(lambda: emails.send_alert(alert_id=alert_id))
 
 
 def _clear(*, bench_id: str, kind: str, now: datetime) -> None:

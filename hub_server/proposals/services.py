@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from hub_server.fleet.models import Bench
-from hub_server.proposals.models import Proposal
+from hub_server.proposals.models import ErasedProposal, Proposal
 
 log = logging.getLogger("hub.proposals")
 FUTURE_SLACK_S = 86400  # a bench clock may run ahead of the hub's by this much, no more
@@ -99,6 +99,14 @@ def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None) 
         if bench is None:
             raise ProposalRejected(f"unknown bench {bench_id!r}")
         pid = fields.pop("id")
+        erased = ErasedProposal.objects.filter(pk=pid).first()
+        if erased is not None:
+            if erased.bench_id != bench_id:
+                raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+            # Erased (retention or the citizen's request): acknowledged so the bench forgets it, not stored again.
+            Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
+            log.info("proposal %s of %s was erased; acknowledged without storing", pid, bench_id)
+            return Proposal(id=pid, bench_id=bench_id), False
         proposal, created = Proposal.objects.get_or_create(id=pid, defaults={"bench": bench, **fields})
         if not created:
             if proposal.bench_id != bench_id:
