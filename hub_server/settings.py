@@ -159,6 +159,12 @@ MQTT = {
     "user": os.environ.get("MQTT_USER", "hub"),
     "password": os.environ.get("MQTT_PASSWORD", ""),
 }
+# The broker as the benches reach it (written into config.json by `bench provision`): the hub's own
+# connection may be on loopback while benches come through the public address.
+BENCH_MQTT = {
+    "host": os.environ.get("BENCH_MQTT_HOST", MQTT["host"]),
+    "port": int(os.environ.get("BENCH_MQTT_PORT", str(MQTT["port"]))),
+}
 
 LOGGING = {
     "version": 1,

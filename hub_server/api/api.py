@@ -190,3 +190,9 @@ def staff_fleet(request):
                     "outbox": r.outbox if r else None, "firmware": r.firmware if r else "",
                     "alerts": [a.kind for a in row["alerts"]]})
     return out
+
+
+# Provisioning benches from the technician's laptop (`bench provision`): its own module.
+from hub_server.api.provisioning import router as provisioning_router  # noqa: E402
+
+api.add_router("/staff/benches", provisioning_router)
