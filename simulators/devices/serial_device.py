@@ -49,17 +49,21 @@ POWER_ON_BANNER = b"ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot
 # Runs in the interpreter before the REPL: the board's filesystem and path, then boot.py (and main.py).
 _STARTUP = """\
 import vfs, os, sys
-class _FlashVfs(vfs.VfsPosix):
-    def statvfs(self, path):
-        used = self._used('')
-        total = %(fs_bytes)d // 4096
-        free = max(0, total - used)
-        return (4096, 4096, total, free, free, 0, 0, 0, 0, 255)
+class _FlashVfs:
+    # Wraps VfsPosix (a subclass of it would break imports): a board's ilistdir gives sizes
+    # (mpremote's `fs ls` shows them) and its statvfs the partition, not the host's disk.
+    def __init__(self, root):
+        self._fs = vfs.VfsPosix(root)
+        for name in ('mount', 'umount', 'chdir', 'getcwd', 'mkdir', 'remove', 'rename', 'rmdir', 'stat', 'open'):
+            setattr(self, name, getattr(self._fs, name))
     def ilistdir(self, path):
-        # a board's filesystem gives each entry's size (mpremote's `fs ls` shows it); VfsPosix does not
-        for entry in super().ilistdir(path):
+        for entry in self._fs.ilistdir(path):
             name = path + '/' + entry[0] if path else entry[0]
-            yield (entry[0], entry[1], 0, 0 if entry[1] == 0x4000 else self.stat(name)[6])
+            yield (entry[0], entry[1], 0, 0 if entry[1] == 0x4000 else self._fs.stat(name)[6])
+    def statvfs(self, path):
+        total = %(fs_bytes)d // 4096
+        free = max(0, total - self._used(''))
+        return (4096, 4096, total, free, free, 0, 0, 0, 0, 255)
     def _used(self, path):
         blocks = 1
         for entry in self.ilistdir(path):
