@@ -40,9 +40,10 @@ def check_port(port: str) -> None:
 class Device:
     """MicroPython on a bench, reached over a serial port (real or simulated)."""
 
-    def __init__(self, port: str, baudrate: int = 115200):
+    def __init__(self, port: str, baudrate: int = 115200, answer_timeout: float = 10):
         self.port = port
         self.baudrate = baudrate
+        self.answer_timeout = answer_timeout
         self.transport = None
 
     def open(self, soft_reset: bool = True) -> "Device":
@@ -53,8 +54,10 @@ class Device:
             self.transport = SerialTransport(self.port, baudrate=self.baudrate)
         except TransportError:
             raise DeviceError(f"port busy or gone: could not open {self.port}")
+        # mpremote's first read waits for a byte forever; a silent port must end in a message instead.
+        self.transport.serial.timeout = self.answer_timeout
         try:
-            self.transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=10)
+            self.transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=self.answer_timeout)
         except TransportError:
             self.close()
             raise DeviceError(f"no device answering on {self.port}: is it a bench running MicroPython? "
