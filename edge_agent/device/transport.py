@@ -4,6 +4,7 @@ device; any pyserial URL) driven through mpremote's own SerialTransport and raw 
 Every `bench` command that talks to MicroPython goes through Device, so the faults a technician
 meets on site are told the same way everywhere: no such port, port busy, no device answering.
 """
+import errno
 import hashlib
 import json
 import os
@@ -101,19 +102,19 @@ class Device:
     def read_file(self, path: str) -> bytes | None:
         try:
             return self.transport.fs_readfile(path)
-        except TransportExecError as exc:
-            if "ENOENT" in exc.error_output:
-                return None
-            raise DeviceError(f"cannot read {path} on the device: {exc.error_output.strip()}")
+        except FileNotFoundError:
+            return None
+        except (OSError, TransportExecError) as exc:
+            raise DeviceError(f"cannot read {path} on the device: {exc}")
 
     def write_file(self, path: str, data: bytes, progress=None) -> None:
         try:
             self.transport.fs_writefile(path, data, chunk_size=1024, progress_callback=progress)
-        except TransportExecError as exc:
-            if "ENOSPC" in exc.error_output:
+        except (OSError, TransportExecError) as exc:
+            if getattr(exc, "errno", None) == errno.ENOSPC or "ENOSPC" in str(exc):
                 raise DeviceError(f"the bench's flash is full while writing {path}: "
                                   "remove old files (see `bench doctor`) and try again")
-            raise DeviceError(f"cannot write {path} on the device: {exc.error_output.strip()}")
+            raise DeviceError(f"cannot write {path} on the device: {exc}")
 
     def write_file_atomic(self, path: str, data: bytes) -> None:
         """Write beside, check what landed, then rename over: a cut cable or power leaves either the
