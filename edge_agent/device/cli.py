@@ -50,7 +50,8 @@ def cmd_provision(args):
               "`hub api-token USERNAME`)", file=sys.stderr)
         return 2
     result = provision(args.port, bench_id=args.bench_id, municipality=args.municipality, hub=args.hub, token=token,
-                       ssid=args.ssid, portal=args.portal, dns=args.dns, progress=_step, reset=not args.no_reset)
+                       ssid=args.ssid, portal=args.portal, dns=args.dns,
+                       hotspot_hours=args.hotspot_hours, progress=_step, reset=not args.no_reset)
     if result.previous_bench_id and result.previous_bench_id != args.bench_id:
         print(f"note: this board was bench {result.previous_bench_id}")
     print(("re-provisioned: the previous credentials are revoked" if result.replaced
@@ -81,8 +82,10 @@ def cmd_console(args):
 def cmd_logs(args):
     from edge_agent.device.console import logs
 
-    logs(args.port, seconds=args.seconds or None, until=args.until)
-    return 0
+    if logs(args.port, seconds=args.seconds or None, until=args.until, reset=args.reset):
+        return 0
+    print(f"bench logs: no line with {args.until!r} within {args.seconds:.0f} s", file=sys.stderr)
+    return 1
 
 
 def add_device_commands(sub) -> None:
@@ -102,12 +105,15 @@ def add_device_commands(sub) -> None:
             (("--ssid",), {"help": "hotspot name (default: 'LINK klupa · MUNICIPALITY')"}),
             (("--portal",), {"help": "HOST:PORT the portal listens on (default: the bench's, or 0.0.0.0:80)"}),
             (("--dns",), {"help": "HOST:PORT of the captive DNS (default: the bench's, or 0.0.0.0:53)"}),
+            (("--hotspot-hours",), {"help": "local hours the hotspot is on, START-END (default: the bench's, or 7-22)"}),
             (("--no-reset",), {"action": "store_true", "help": "do not reset the bench afterwards"})]),
         ("doctor", "check the bench: versions, heap, flash, config, sensors, outbox, uplink, broker", cmd_doctor,
          [port]),
         ("console", "the bench's REPL (mpremote); Ctrl-] leaves", cmd_console, [port]),
         ("logs", "follow what the bench prints, without interrupting it (Ctrl-C stops)", cmd_logs, [
-            port, (("--seconds",), {"type": float, "default": 0}), (("--until",), {"help": "stop at a line with this"})]),
+            port, (("--seconds",), {"type": float, "default": 0, "help": "stop after this long"}),
+            (("--until",), {"help": "stop at a line with this text (exit status 1 if it does not come)"}),
+            (("--reset",), {"action": "store_true", "help": "reset the bench first and watch it boot"})]),
     ]
     for name, help_text, handler, arguments in table:
         parser = sub.add_parser(name, help=help_text)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import serial
 
-from edge_agent.device.transport import DeviceError, check_port
+from edge_agent.device.transport import Device, DeviceError, check_port
 
 
 def console(port: str) -> int:
@@ -17,16 +17,23 @@ def console(port: str) -> int:
     return subprocess.call(argv + ["connect", port, "repl"])
 
 
-def logs(port: str, out=None, seconds: float | None = None, until: str | None = None) -> str:
-    """Print what the bench prints (its log lines, boot messages, tracebacks) without interrupting it;
-    until Ctrl-C, `seconds`, or a line containing `until`. Returns the text seen."""
+def logs(port: str, out=None, seconds: float | None = None, until: str | None = None, reset: bool = False) -> bool:
+    """Print what the bench prints (its log lines, boot messages, tracebacks) without interrupting it,
+    or from a reset on (`reset`: watch it boot); until Ctrl-C, `seconds`, or a line containing `until`.
+    Returns whether `until` was seen (True if no `until` was given)."""
     out = out or sys.stdout
     check_port(port)
-    try:
-        ser = serial.serial_for_url(port, baudrate=115200, exclusive=True, timeout=0.2)
-    except serial.SerialException as exc:
-        raise DeviceError(f"cannot open {port}: {exc}")
-    seen, line = [], b""
+    if reset:
+        device = Device(port).open(soft_reset=False)
+        device.transport.exec_raw_no_follow("import machine\nmachine.reset()")
+        ser = device.transport.serial
+        ser.timeout = 0.2
+    else:
+        try:
+            ser = serial.serial_for_url(port, baudrate=115200, exclusive=True, timeout=0.2)
+        except serial.SerialException as exc:
+            raise DeviceError(f"cannot open {port}: {exc}")
+    line = b""
     deadline = time.monotonic() + seconds if seconds else None
     try:
         while deadline is None or time.monotonic() < deadline:
@@ -37,12 +44,11 @@ def logs(port: str, out=None, seconds: float | None = None, until: str | None = 
             while b"\n" in line:
                 text, line = line.split(b"\n", 1)
                 text = text.decode("utf-8", "replace").rstrip("\r")
-                seen.append(text)
                 print(text, file=out, flush=True)
                 if until and until in text:
-                    return "\n".join(seen)
+                    return True
     except KeyboardInterrupt:
         pass
     finally:
         ser.close()
-    return "\n".join(seen)
+    return until is None

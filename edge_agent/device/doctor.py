@@ -197,8 +197,11 @@ def judge(facts: dict, expected_firmware: str | None = None) -> list:
 
 
 def doctor(port: str, expected_firmware: str | None = None) -> list:
+    """The checks; the bench is reset afterwards, so its software runs again."""
     with Device(port).open() as device:
-        return judge(device.run_json(_PROBE, timeout=60), expected_firmware)
+        checks = judge(device.run_json(_PROBE, timeout=60), expected_firmware)
+        device.restart()
+    return checks
 
 
 def report(checks: list) -> tuple:

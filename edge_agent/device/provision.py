@@ -43,7 +43,7 @@ class ProvisionResult:
 
 
 def new_config(old: dict, offer: dict, ssid: str | None = None, portal: str | None = None,
-               dns: str | None = None) -> dict:
+               dns: str | None = None, hotspot_hours: str | None = None) -> dict:
     """config.json for the offer, keeping the bench's own settings (portal, power, uplink...) from `old`."""
     from benchcore.config import parse_config
 
@@ -60,12 +60,20 @@ def new_config(old: dict, offer: dict, ssid: str | None = None, portal: str | No
         if address:
             host, _, port = address.rpartition(":")
             cfg[name] = dict(cfg.get(name) or {}, host=host or "0.0.0.0", port=int(port))
+    if hotspot_hours:
+        start, _, end = hotspot_hours.partition("-")
+        if not (start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= 24):
+            raise DeviceError(f"--hotspot-hours {hotspot_hours}: give START-END in whole hours, e.g. 7-22 or 0-24")
+        power = dict(cfg.get("power") or {})
+        power["policy"] = dict(power.get("policy") or {}, ap_hours=[int(start), int(end)])
+        cfg["power"] = power
     parse_config(json.dumps(cfg))  # the firmware's own check, before anything is written
     return cfg
 
 
 def provision(port: str, *, bench_id: str, municipality: str, hub: str, token: str, ssid: str | None = None,
-              portal: str | None = None, dns: str | None = None, progress=None, reset: bool = True,
+              portal: str | None = None, dns: str | None = None, hotspot_hours: str | None = None,
+              progress=None, reset: bool = True,
               watch_timeout: float = 60, hub_timeout: float = 20) -> ProvisionResult:
     step = progress or (lambda text: None)
     from benchcore.config import ConfigError, parse_config
@@ -86,7 +94,8 @@ def provision(port: str, *, bench_id: str, municipality: str, hub: str, token: s
         step("asking the hub for credentials (%s)" % hub)
         offer = hub_client.request_offer(hub=hub, token=token, bench_id=bench_id, municipality=municipality,
                                          timeout=hub_timeout)
-        cfg = new_config(old if isinstance(old, dict) else {}, offer, ssid=ssid, portal=portal, dns=dns)
+        cfg = new_config(old if isinstance(old, dict) else {}, offer, ssid=ssid, portal=portal, dns=dns,
+                         hotspot_hours=hotspot_hours)
         text = json.dumps(cfg, ensure_ascii=False, indent=1).encode()
         step("writing %s on the bench and reading it back" % STAGED)
         try:

@@ -134,6 +134,12 @@ class Device:
         return self.run_json(_HASH_ALL, timeout=120)
 
     # -- reset ----------------------------------------------------------------
+    def restart(self) -> None:
+        """machine.reset() without waiting: the bench boots its software again; the port is closed."""
+        self.transport.exec_raw_no_follow("import machine\nmachine.reset()")
+        self.transport.in_raw_repl = False
+        self.close()
+
     def hard_reset_and_watch(self, until: tuple, timeout: float = 60, echo=None) -> str:
         """machine.reset(), then read the boot log until a line holds one of `until` (or time runs
         out); returns the log. The port is closed afterwards."""
