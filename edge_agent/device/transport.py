@@ -56,10 +56,16 @@ class Device:
         except TransportError:
             raise DeviceError(f"port busy or gone: could not open {self.port}")
         # mpremote's first read waits for a byte forever; a silent port must end in a message instead.
-        self.transport.serial.timeout = self.answer_timeout
-        try:
-            self.transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=self.answer_timeout)
-        except TransportError:
+        self.transport.serial.timeout = self.answer_timeout / 3
+        # A Ctrl-C that arrives while the board resets or boots is lost (on a board as on the simulator):
+        # ask up to three times.
+        for attempt in range(3):
+            try:
+                self.transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=self.answer_timeout / 3)
+                break
+            except TransportError:
+                continue
+        else:
             self.close()
             raise DeviceError(f"no device answering on {self.port}: is it a bench running MicroPython? "
                               "A blank ESP32 needs `bench flash` first; a board left in download mode needs "

@@ -48,7 +48,8 @@ POWER_ON_BANNER = b"ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot
 
 # Runs in the interpreter before the REPL: the board's filesystem and path, then boot.py (and main.py).
 _STARTUP = """\
-import vfs, os, sys
+import micropython, vfs, os, sys
+micropython.kbd_intr(-1)  # a Ctrl-C now waits (in the bridge) until boot.py runs, as the board's C start-up does
 class _FlashVfs:
     # Wraps VfsPosix (a subclass of it would break imports): a board's ilistdir gives sizes
     # (mpremote's `fs ls` shows them) and its statvfs the partition, not the host's disk.
@@ -86,9 +87,10 @@ def _run(name):
         raise
     except BaseException as e:
         sys.print_exception(e)
+micropython.kbd_intr(3)
 for _name in %(scripts)r:
     _run(_name)
-del _run, _name, _FlashVfs, vfs, os, sys
+del _run, _name, _FlashVfs, vfs, os, sys, micropython
 """
 
 
@@ -148,6 +150,7 @@ class VirtualSerialDevice:
 
     def _spawn(self, run_main: bool, reason: str):
         self._device_termios()
+        termios.tcflush(self._dev_slave, termios.TCIFLUSH)  # bytes sent to a board while it resets are lost
         scripts = ["boot", "main"] if run_main and not self._skip_main else ["boot"]
         self._skip_main = False
         code = _STARTUP % {"flash": str(self.flash), "sim": self._sim_dir,
@@ -159,6 +162,8 @@ class VirtualSerialDevice:
                                      stdin=self._dev_slave, stdout=self._dev_slave, stderr=self._dev_slave,
                                      cwd=self.flash, env=env, start_new_session=True)
         self._started = time.monotonic()
+        self._seen_prompt = False
+        self._pending_interrupt = False
         self.resets.append((reason, self._started))
         if self._raw_repl and not run_main:
             os.write(self._dev_master, bytes([CTRL_A]))  # the board comes back in the raw REPL
@@ -190,9 +195,14 @@ class VirtualSerialDevice:
                 return
             if not data:
                 return
-            self._emit(data)
+            self._from_device(data)
 
     # -- the bridge ---------------------------------------------------------
+    def _from_device(self, data: bytes):
+        if data.endswith((b">>> ", b">")):
+            self._seen_prompt = True  # the REPL reads bytes itself from now on
+        self._emit(data)
+
     def _emit(self, data: bytes):
         if self._log:
             self._log.write(data)
@@ -217,6 +227,9 @@ class VirtualSerialDevice:
                     out.clear()
                     self.proc.send_signal(signal.SIGINT)
                     continue
+                if alive and not self._seen_prompt:
+                    self._pending_interrupt = True  # still starting: delivered once boot.py/main.py run
+                    continue
                 if not alive or time.monotonic() - self._started < QUICK_EXIT_S:
                     self._skip_main = True
             out.append(byte)
@@ -228,9 +241,15 @@ class VirtualSerialDevice:
             ready, _, _ = select.select([self._user_master, self._dev_master], [], [], 0.05)
             if self._dev_master in ready:
                 try:
-                    self._emit(os.read(self._dev_master, 4096))
+                    self._from_device(os.read(self._dev_master, 4096))
                 except OSError:
                     pass
+            if self._pending_interrupt and self.proc.poll() is None:
+                if _catches_sigint(self.proc.pid):
+                    self._pending_interrupt = False
+                    self.proc.send_signal(signal.SIGINT)
+                elif self._seen_prompt:
+                    self._pending_interrupt = False
             if self._user_master in ready:
                 try:
                     data = os.read(self._user_master, 4096)
