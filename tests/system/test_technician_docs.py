@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from simulators.stack import free_port
-from tests.support import running_hub
 from tests.system.test_technician_tools import esp32_image
 
 pytestmark = [pytest.mark.micropython, pytest.mark.slow]
@@ -23,34 +22,30 @@ def practice_lines():
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
 
-def test_the_practice_run_of_the_guide_works(tmp_path):
+def test_the_practice_run_of_the_guide_works(tmp_path, provisioning_hub):
     lines = practice_lines()
     assert [line.split()[0] for line in lines][:3] == ["benchsim", "export", "bench"]
-    with running_hub(tmp_path / "hub") as stack:
-        stack.start_web()
-        stack.hub("shell", "-c", "from django.contrib.auth.models import User, Permission\n"
-                  "u = User.objects.create_user('tech', password='pw-tech-123')\n"
-                  "u.user_permissions.set(Permission.objects.filter(codename__in=['add_bench', 'change_bench']))")
-        argv = lines[0].replace("~/practice/board", str(tmp_path / "board")).split()
-        device = subprocess.Popen([str(VENV_BIN / argv[0]), *argv[1:]], stdout=subprocess.PIPE, text=True)
-        try:
-            ports = dict(device.stdout.readline().strip().split(": ", 1) for _ in range(2))
-            env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ['PATH']}", SERIAL=ports["serial"], ROM=ports["rom"],
-                       HUB=stack.hub_url, HUB_TOKEN=stack.hub("api-token", "tech").strip(),
-                       FIRMWARE=str(esp32_image(tmp_path / "ESP32_GENERIC.bin")),
-                       PORTAL_PORT=str(free_port()), DNS_PORT=str(free_port()))
-            outputs = {}
-            for line in lines[2:]:
-                if line.startswith("hub broker-config"):
-                    stack.reload_broker()  # what the line asks of the hub's operator, on this stack's broker
-                    continue
-                result = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=180,
-                                        cwd=Path(__file__).resolve().parents[2])
-                assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
-                outputs.setdefault(line.split()[1], []).append(result.stdout)
-        finally:
-            device.terminate()
-            device.wait(10)
+    stack = provisioning_hub
+    argv = lines[0].replace("~/practice/board", str(tmp_path / "board")).split()
+    device = subprocess.Popen([str(VENV_BIN / argv[0]), *argv[1:]], stdout=subprocess.PIPE, text=True)
+    try:
+        ports = dict(device.stdout.readline().strip().split(": ", 1) for _ in range(2))
+        env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ['PATH']}", SERIAL=ports["serial"], ROM=ports["rom"],
+                   HUB=stack.hub_url, HUB_TOKEN=stack.token,
+                   FIRMWARE=str(esp32_image(tmp_path / "ESP32_GENERIC.bin")),
+                   PORTAL_PORT=str(free_port()), DNS_PORT=str(free_port()))
+        outputs = {}
+        for line in lines[2:]:
+            if line.startswith("hub broker-config"):
+                stack.reload_broker()  # what the line asks of the hub's operator, on this stack's broker
+                continue
+            result = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=180,
+                                    cwd=Path(__file__).resolve().parents[2])
+            assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
+            outputs.setdefault(line.split()[1], []).append(result.stdout)
+    finally:
+        device.terminate()
+        device.wait(10)
     assert "verified" in outputs["flash"][0]
     assert "has no valid config.json yet" in outputs["deploy"][0]
     assert "sent 0 file(s)" in outputs["deploy"][1] and "the bench is up" in outputs["deploy"][1]

@@ -22,7 +22,7 @@ from simulators.devices.rom_bootloader import FLASH_SIZE, RomBootloaderServer
 from simulators.devices.serial_device import VirtualSerialDevice
 from simulators.faultproxy import FaultProxy
 from simulators.stack import free_port
-from tests.support import running_hub, wait_for
+from tests.support import wait_for
 
 pytestmark = [pytest.mark.micropython, pytest.mark.slow]
 VENV_BIN = Path(sys.executable).parent
@@ -144,15 +144,9 @@ def test_port_faults_are_named(board):
 
 
 # -- deploy, provision, doctor against a hub ----------------------------------------------------------
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    with running_hub(tmp_path_factory.mktemp("hub")) as stack:
-        stack.start_web()
-        stack.hub("shell", "-c", "from django.contrib.auth.models import User, Permission\n"
-                  "u = User.objects.create_user('tech', password='pw-tech-123')\n"
-                  "u.user_permissions.set(Permission.objects.filter(codename__in=['add_bench', 'change_bench']))")
-        stack.token = stack.hub("api-token", "tech").strip()
-        yield stack
+@pytest.fixture
+def hub(provisioning_hub):
+    return provisioning_hub
 
 
 def hub_benches(hub):
