@@ -228,6 +228,7 @@ class RomBootloaderServer:
         self.host, self.port = self._listener.getsockname()[:2]
         self._busy = threading.Lock()
         self._thread = None
+        self.bytes_in = self.bytes_out = 0  # what the UART would carry, for time estimates at a baud rate
 
     @property
     def url(self) -> str:
@@ -247,6 +248,7 @@ class RomBootloaderServer:
             if not self._busy.acquire(blocking=False):
                 conn.close()  # the UART already has a host on its other end
                 continue
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one small reply per command: no Nagle wait
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _session(self, conn):
@@ -257,12 +259,14 @@ class RomBootloaderServer:
                     chunk = conn.recv(65536)
                     if not chunk:
                         return
+                    self.bytes_in += len(chunk)
                     for frame in reader.feed(chunk):
                         if len(frame) < 8 or frame[0] != 0:
                             continue
                         _, op, size, checksum = struct.unpack("<BBHI", frame[:8])
                         out = b"".join(slip_encode(struct.pack("<BBHI", 1, op, len(body), value) + body)
                                        for value, body in self.rom.handle(op, frame[8:8 + size], checksum))
+                        self.bytes_out += len(out)
                         conn.sendall(out)
         except OSError:
             pass

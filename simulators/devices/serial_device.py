@@ -116,6 +116,7 @@ class VirtualSerialDevice:
         self.log_path = log_path  # everything the device printed, as a host capturing its UART would
         self.proc = None
         self.resets = []  # ("power-on" | "soft" | "hard", monotonic time)
+        self.bytes_in = self.bytes_out = 0  # host -> board, board -> host: what a UART would carry
         self._raw_repl = False
         self._skip_main = False
         self._stopping = threading.Event()
@@ -204,6 +205,7 @@ class VirtualSerialDevice:
         self._emit(data)
 
     def _emit(self, data: bytes):
+        self.bytes_out += len(data)
         if self._log:
             self._log.write(data)
             self._log.flush()
@@ -214,6 +216,7 @@ class VirtualSerialDevice:
                 raise  # EAGAIN: nobody reads the port, the bytes are lost as on a UART
 
     def _from_user(self, data: bytes):
+        self.bytes_in += len(data)
         out = bytearray()
         for byte in data:
             if byte == CTRL_A:
