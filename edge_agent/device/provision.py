@@ -47,13 +47,15 @@ def new_config(old: dict, offer: dict, ssid: str | None = None, portal: str | No
     """config.json for the offer, keeping the bench's own settings (portal, power, uplink...) from `old`."""
     from benchcore.config import parse_config
 
-    cfg = {k: v for k, v in old.items() if k not in ("bench_id", "municipality", "mqtt", "key", "key_id")}
+    cfg = {k: v for k, v in old.items() if k not in ("bench_id", "municipality", "mqtt", "key", "key_id", "seal_key")}
     mqtt = dict(old.get("mqtt") or {})
     mqtt.update({"host": offer["mqtt"]["host"], "port": offer["mqtt"]["port"], "user": offer["mqtt"]["user"],
                  "password": offer["mqtt"]["password"]})
     mqtt.setdefault("keepalive", 30)
     cfg.update({"bench_id": offer["bench_id"], "municipality": offer["municipality"], "mqtt": mqtt,
                 "key_id": offer["key_id"], "key": offer["key"]})
+    if offer.get("seal_key"):
+        cfg["seal_key"] = offer["seal_key"]  # the hub's public key that citizens' contact details are sealed with
     if ssid or old.get("municipality") != offer["municipality"] or "ssid" not in old:
         cfg["ssid"] = ssid or SSID_PREFIX + offer["municipality"]
     for name, address in (("portal", portal), ("dns", dns)):

@@ -8,9 +8,10 @@ is half done:
    installs the credentials in one transaction (fleet.services.bench_provision), which revokes the
    previous ones. An offer made before another provisioning or a key rotation is refused.
 """
-import re
+import json
 import secrets
 
+from benchcore.config import ConfigError, parse_config
 from django.conf import settings
 from django.core import signing
 from ninja import Router, Schema
@@ -19,14 +20,12 @@ from ninja.errors import HttpError
 from hub_server.api.api import TokenAuth
 from hub_server.broker import password_hash
 from hub_server.fleet.models import Bench
-from hub_server.fleet.services import bench_provision, credentials_fingerprint
+from hub_server.fleet.seal import seal_public_modulus
+from hub_server.fleet.services import _key_number, bench_provision, credentials_fingerprint
 
 router = Router(tags=["staff"], auth=TokenAuth())
 OFFER_SALT = "link.bench-provision"
 OFFER_MAX_AGE_S = 15 * 60
-# The firmware's rule (benchcore.config): the id goes into MQTT topics. The hub runs without the
-# firmware package installed; `bench provision` checks the whole config.json with the firmware's parser.
-_BENCH_ID = re.compile(r"[a-z0-9-]{1,32}")
 
 
 class ProvisionIn(Schema):
@@ -46,6 +45,7 @@ class OfferOut(Schema):
     mqtt: MqttOut
     key_id: str
     key: str
+    seal_key: str
     offer: str
     expires_in_s: int
     replaces: bool
@@ -68,19 +68,19 @@ def _require_permission(request):
 
 
 def _next_key_id(bench: Bench | None) -> str:
-    if bench is None:
+    """As bench_issue_credentials numbers them: keys only count up, so an old one is never mistaken for new."""
+    if bench is None or not bench.key:
         return "k1"
-    number = int(bench.key_id.lstrip("k") or 1)
-    if bench.next_key_id:
-        number = max(number, int(bench.next_key_id.lstrip("k") or 1))
-    return f"k{number + 1}"
+    return f"k{max(_key_number(bench.key_id), _key_number(bench.next_key_id)) + 1}"
 
 
 @router.post("/{bench_id}/provision", response=OfferOut, summary="Offer new credentials for a bench")
 def provision_offer(request, bench_id: str, body: ProvisionIn):
     _require_permission(request)
-    if not _BENCH_ID.fullmatch(bench_id):
-        raise HttpError(400, "bench id must be 1 to 32 characters of a-z, 0-9 and '-'")
+    try:  # the firmware's own rule for the id, which goes into MQTT topics
+        parse_config(json.dumps({"bench_id": bench_id, "municipality": "-", "mqtt": {"host": "-", "port": 1}}))
+    except ConfigError as exc:
+        raise HttpError(400, str(exc).replace("config.json: 'bench_id'", "bench id"))
     municipality = body.municipality.strip()
     if not 1 <= len(municipality) <= 80:
         raise HttpError(400, "municipality must be 1 to 80 characters")
@@ -90,6 +90,7 @@ def provision_offer(request, bench_id: str, body: ProvisionIn):
                            "key_id": key_id, "key": key, "expects": credentials_fingerprint(bench=bench)},
                           salt=OFFER_SALT, compress=True)
     return {"bench_id": bench_id, "municipality": municipality, "key_id": key_id, "key": key, "offer": offer,
+            "seal_key": seal_public_modulus(),
             "mqtt": {**settings.BENCH_MQTT, "user": bench_id, "password": password},
             "expires_in_s": OFFER_MAX_AGE_S, "replaces": bench is not None}
 

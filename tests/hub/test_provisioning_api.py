@@ -33,7 +33,7 @@ def test_an_offer_changes_nothing_until_it_is_confirmed(client, technician, sett
     settings.BENCH_MQTT = {"host": "mqtt.example.org", "port": 8883}
     first = offer(client, technician).json()
     assert first["mqtt"]["host"] == "mqtt.example.org" and first["mqtt"]["user"] == "sa-7"
-    assert (first["key_id"], first["replaces"]) == ("k1", False)
+    assert (first["key_id"], first["replaces"]) == ("k1", False) and len(first["seal_key"]) == 512
     assert not Bench.objects.filter(pk="sa-7").exists()  # an abandoned offer leaves no orphan
     assert confirm(client, technician, first).json() == {"bench_id": "sa-7", "municipality": "Sarajevo Centar",
                                                           "key_id": "k1"}

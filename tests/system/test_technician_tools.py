@@ -172,7 +172,7 @@ def test_provision_registers_rotates_and_doctor_sees_the_broker(board, image, hu
     first = provision(board.path, bench_id="sa-9", municipality="Sarajevo Centar", hub=hub.hub_url,
                       token=hub.token, portal=portal)
     cfg = json.loads((board.fs / "config.json").read_text())
-    assert cfg["key"] == first.config["key"] == hub_benches(hub)["sa-9"]
+    assert cfg["key"] == first.config["key"] == hub_benches(hub)["sa-9"] and len(cfg["seal_key"]) == 512
     assert cfg["ssid"] == "LINK klupa · Sarajevo Centar" and cfg["power"] == {"policy": {"ap_hours": [0, 24]}}
     assert "portal listening on " + portal in first.boot_log
     assert not (board.fs / "config.json.new").exists()
