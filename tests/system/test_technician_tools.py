@@ -167,7 +167,7 @@ def test_deploy_sends_only_what_changed_and_the_bench_comes_up(board, image):
     assert json.loads((board.fs / "config.json").read_text()) == cfg  # the bench's own files untouched
 
 
-def test_provision_registers_rotates_and_doctor_sees_the_broker(board, image, hub):
+def test_provision_registers_rotates_and_doctor_sees_the_broker(board, hub):
     portal = "127.0.0.1:%d" % free_port()
     first = provision(board.path, bench_id="sa-9", municipality="Sarajevo Centar", hub=hub.hub_url,
                       token=hub.token, portal=portal)
