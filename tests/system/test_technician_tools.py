@@ -102,6 +102,36 @@ def test_mpremote_lists_copies_runs_mounts_and_resets(board, tmp_path):
     (board.fs / "hello.py").unlink()
 
 
+def test_bench_console_is_the_boards_repl(board):
+    import select
+    import time
+    master, slave = pty.openpty()  # mpremote's REPL wants a terminal, as a technician's has
+    console = subprocess.Popen([str(VENV_BIN / "bench"), "console", "--port", board.path], stdin=slave, stdout=slave,
+                               stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker, timeout=20):
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+        return marker in seen
+    try:
+        assert read_until(b"Use Ctrl-] or Ctrl-x to exit this shell"), seen
+        os.write(master, b"\r\n")
+        assert read_until(b">>> "), seen
+        os.write(master, b"print(6 * 7)\r")
+        assert read_until(b"42"), seen
+        os.write(master, b"\x1d")  # Ctrl-]
+        assert console.wait(20) == 0
+    finally:
+        if console.poll() is None:
+            console.kill()
+        os.close(master)
+
+
 # -- bench flash ------------------------------------------------------------------------------------
 def test_bench_flash_refuses_wrong_chip_and_oversize_images_before_erasing(board, tmp_path):
     before = (board.root / "flash.bin").read_bytes()
