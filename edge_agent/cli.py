@@ -25,13 +25,18 @@ def main(argv=None):
     image = sub.add_parser("image", help="write a complete flash image tree (firmware .mpy + lib/)")
     image.add_argument("--out", default="build/device/image")
     image.set_defaults(func=cmd_image)
+    from edge_agent.device.cli import add_device_commands
+
+    add_device_commands(sub)  # flash, deploy, provision, doctor, console, logs
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print(f"bench {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # a technician needs the reason, not a traceback
         print(f"bench {args.command}: {exc}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -199,3 +199,8 @@ def staff_fleet(request):
 from hub_server.network.api import router as network_router  # noqa: E402 (needs TokenAuth above)
 
 api.add_router("/", network_router)
+
+# Provisioning benches from the technician's laptop (`bench provision`): its own module.
+from hub_server.api.provisioning import router as provisioning_router  # noqa: E402
+
+api.add_router("/staff/benches", provisioning_router)
