@@ -158,6 +158,9 @@ MQTT = {
     "port": int(os.environ.get("MQTT_PORT", "1883")),
     "user": os.environ.get("MQTT_USER", "hub"),
     "password": os.environ.get("MQTT_PASSWORD", ""),
+    # Several ingest workers (on one host or many) share the benches' messages through the broker's
+    # shared subscription $share/<group>/...: set the same group name on each; empty: one worker.
+    "share_group": os.environ.get("MQTT_SHARE_GROUP", ""),
 }
 
 LOGGING = {

@@ -57,6 +57,9 @@ def main(argv=None):
     from simulators.chaos import add_parser as add_chaos
 
     add_chaos(sub)
+    from simulators.fleet.cli import add_parser as add_fleet
+
+    add_fleet(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -6,6 +6,7 @@ the bench still holds the proposal and the broker redelivers; after it, nothing 
 """
 import json
 import logging
+import os
 import time
 from datetime import datetime, timezone
 
@@ -34,12 +35,17 @@ def _telemetry_sink():
 
 
 class IngestWorker:
-    def __init__(self, *, host, port, user, password, client_id="hub-ingest", shared=False):
+    def __init__(self, *, host, port, user, password, client_id="hub-ingest", share_group=""):
         self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0}
-        self._shared = shared
+        self._share_group = share_group
         self._telemetry_record = _telemetry_sink()
+        if share_group:
+            # One of several workers (docs/scaling.md): its own client id and a clean session, so a
+            # worker that dies leaves no session behind for the broker to queue messages into. What
+            # it held unacknowledged the bench sends again (it keeps a proposal until its ack).
+            client_id = f"{client_id}-{os.uname().nodename}-{os.getpid()}"
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  clean_session=False, manual_ack=True)
+                                  clean_session=not share_group, manual_ack=True)
         if user:
             self.client.username_pw_set(user, password)
         self.client.on_connect = self._on_connect
@@ -51,8 +57,9 @@ class IngestWorker:
         if reason_code.is_failure:
             log.error("broker refused the connection: %s", reason_code)
             return
-        # Several workers share the proposal subscription at scale (see ARCHITECTURE.md).
-        topics = [(f"$share/hub/{t}" if self._shared else t, 1) for t in SUBSCRIPTIONS]
+        # Several workers share the benches' messages at scale (docs/scaling.md).
+        group = self._share_group
+        topics = [(f"$share/{group}/{t}" if group else t, 1) for t in SUBSCRIPTIONS]
         client.subscribe(topics)
         log.info("connected to %s:%s, listening for benches", self.host, self.port)
 

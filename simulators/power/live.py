@@ -92,7 +92,7 @@ class LiveSource:
         sun = math.sin(math.pi * (hour - 7) / 10) if 7 < hour < 17 else 0.0
         p_pv = c["peak_w"] * c["sun"] * sun
         soc = 100.0 * self.ah / c["capacity_ah"]
-        v = 12.0 + 0.014 * soc
+        v = _ocv_v(soc)
         i = (p_pv * 0.95 - c["load_w"]) / v
         if soc >= 100 and i > 0:
             i = 0.0
@@ -103,6 +103,24 @@ class LiveSource:
             v_pv, i_pv = c["solar_override"]
         self.solar.set_input(v_pv, i_pv)
         self.batt.set_input(v + i * 0.025, i)
+
+
+def _ocv_v(soc):
+    """Rest voltage of the battery at this SoC: the firmware's own LiFePO4 curve, so a bench that
+    boots without saved state estimates the SoC the simulation gives it."""
+    try:
+        from benchcore.power.soc import CHEMISTRY
+        curve = CHEMISTRY["LiFePO4"]["ocv"]
+    except ImportError:
+        return 12.0 + 0.014 * soc
+    lo = curve[0]
+    for hi in curve:
+        if soc <= hi[0]:
+            if hi[0] == lo[0]:
+                return hi[1] / 1000.0
+            return (lo[1] + (hi[1] - lo[1]) * (soc - lo[0]) / (hi[0] - lo[0])) / 1000.0
+        lo = hi
+    return curve[-1][1] / 1000.0
 
 
 def attach_live(bus):

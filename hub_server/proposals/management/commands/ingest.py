@@ -17,13 +17,15 @@ class Command(BaseCommand):
         parser.add_argument("--user", default=settings.MQTT["user"])
         parser.add_argument("--password", default=settings.MQTT["password"])
         parser.add_argument("--client-id", default="hub-ingest")
-        parser.add_argument("--shared", action="store_true", help="join the $share/hub group subscription")
+        parser.add_argument("--share-group", default=settings.MQTT["share_group"],
+                            help="join the broker's shared subscription $share/GROUP/... with the other workers "
+                                 "(default: MQTT_SHARE_GROUP; empty: the only worker)")
 
     def handle(self, *args, **opts):
         logging.getLogger("hub").setLevel(logging.INFO)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         worker = IngestWorker(host=opts["host"], port=opts["port"], user=opts["user"],
-                              password=opts["password"], client_id=opts["client_id"], shared=opts["shared"])
+                              password=opts["password"], client_id=opts["client_id"], share_group=opts["share_group"])
         try:
             worker.run_forever()
         except KeyboardInterrupt:
