@@ -12,6 +12,7 @@ def _restart_bench(fleet, bench_id):
     st = fleet.stack
     old = st.benches[bench_id]
     old.stop()
+    fleet._write_power(fleet.sc.bench(bench_id))  # the battery it comes back to, and today's sun
     bench = BenchProcess(old.flash, heap=old.heap)
     bench.peak_heap = old.peak_heap
     st.benches[bench_id] = bench

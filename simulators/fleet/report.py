@@ -21,6 +21,7 @@ def verdict(fleet, stored, outboxes, real_s) -> dict:
     for bench in fleet.sc.benches:
         mine = [s for s in fleet.samples if s["bench"] == bench.id]
         tel = [t for t in fleet.telemetry if t["bench"] == bench.id]
+        battery = [b["soc"] for b in fleet.battery if b["bench"] == bench.id]
         lat = [(fleet.acks[r] - v["post_at"]) * 1000 for r, v in receipts.items()
                if v["bench"] == bench.id and r in fleet.acks]
         per_bench[bench.id] = {
@@ -28,8 +29,9 @@ def verdict(fleet, stored, outboxes, real_s) -> dict:
             "submitted": sum(1 for v in receipts.values() if v["bench"] == bench.id),
             "stored": sum(1 for row in stored if row["bench_id"] == bench.id),
             "availability": round(sum(s["up"] for s in mine) / len(mine), 4) if mine else None,
-            "soc_first": next((t["soc"] for t in tel if t["soc"] is not None), None),
-            "soc_last": next((t["soc"] for t in reversed(tel) if t["soc"] is not None), None),
+            "battery_soc_start": bench.start_soc, "battery_soc_min": min(battery, default=None),
+            "battery_soc_end": battery[-1] if battery else None,
+            "reported_soc_last": next((t["soc"] for t in reversed(tel) if t["soc"] is not None), None),
             "modes": dict(Counter(t["mode"] for t in tel if t["mode"])),
             "latency_ms_p50": _r(percentile(lat, 50)),
             "peak_heap": fleet.stack.benches[bench.id].peak_heap,
@@ -79,13 +81,13 @@ def write(fleet, result, out: Path) -> Path:
               "Delivery latency: from the citizen's POST to the moment the hub's ack for that idea leaves the broker "
               "for the bench (after the hub's database commit), on loopback.", "",
               "## Benches", "",
-              "| bench | municipality | ideas | stored | availability | SoC first → last | modes (telemetry) | p50 ms | peak heap |",
-              "|---|---|---:|---:|---:|---|---|---:|---:|"]
+              "| bench | municipality | ideas | stored | availability | battery SoC start → min → end | SoC the bench reports | modes (telemetry) | p50 ms | peak heap |",
+              "|---|---|---:|---:|---:|---|---:|---|---:|---:|"]
     for bid, b in r["per_bench"].items():
         avail = "–" if b["availability"] is None else f"{100 * b['availability']:.1f}%"
         modes = ", ".join(f"{m} {n}" for m, n in b["modes"].items()) or "–"
         lines.append(f"| {bid} | {b['municipality']} | {b['submitted']} | {b['stored']} | {avail} | "
-                     f"{b['soc_first']} → {b['soc_last']} | {modes} | {b['latency_ms_p50']} | {b['peak_heap']} |")
+                     f"{b['battery_soc_start']} → {b['battery_soc_min']} → {b['battery_soc_end']} | {b['reported_soc_last']} | {modes} | {b['latency_ms_p50']} | {b['peak_heap']} |")
     lines += ["", "## Faults", "", "| kind | bench | at (sim h) | for (sim min) | recovered | survived |", "|---|---|---:|---:|---|---|"]
     for f in r["faults"]:
         lines.append(f"| {f['kind']} | {f['bench'] or 'all'} | {f['at_sim'] / 3600:.1f} | {f['for_sim'] / 60:.0f} | "
@@ -132,14 +134,18 @@ def _plots(fleet, r, out) -> list:
         plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(9, 4))
-    for b in benches:
-        pts = [(t["sim"] / 3600, t["soc"]) for t in fleet.telemetry if t["bench"] == b and t["soc"] is not None]
+    for k, b in enumerate(benches):
+        color = plt.cm.tab20(k % 20)
+        pts = [(x["sim"] / 3600, x["soc"]) for x in fleet.battery if x["bench"] == b]
         if pts:
-            ax.plot(*zip(*pts), label=b.rsplit("-1", 1)[0], linewidth=1)
+            ax.plot(*zip(*pts), label=b.rsplit("-1", 1)[0], linewidth=1.2, color=color)
+        rep = [(t["sim"] / 3600, t["soc"]) for t in fleet.telemetry if t["bench"] == b and t["soc"] is not None]
+        if rep:
+            ax.plot(*zip(*rep), linestyle=":", linewidth=0.8, color=color)
     for f in r["faults"]:
         ax.axvspan(f["at_sim"] / 3600, f.get("end_sim", f["at_sim"]) / 3600, color="#d9534f", alpha=0.12)
     ax.set_xlabel("simulated hours (faults shaded)")
-    ax.set_ylabel("state of charge, % (bench's estimate)")
+    ax.set_ylabel("battery SoC, % (dotted: the bench's estimate)")
     ax.legend(fontsize=6, ncol=4)
     fig.tight_layout()
     fig.savefig(out / "soc.png", dpi=90)

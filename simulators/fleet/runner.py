@@ -21,8 +21,13 @@ import paho.mqtt.client as mqtt
 from edge_agent.firmware_image import build_image
 from simulators.chaos import add_proxied_bench
 from simulators.fleet import benchcore
+from simulators.power.live import battery_step
 from simulators.fleet.citizens import Citizen, corpus, probe
 from simulators.stack import Stack, wait_for_port
+
+
+# What a bench draws on average in December under its normal mode (hardware/power-budget.md: 42 Wh a day).
+LOAD_W = 1.75
 
 
 class Fleet:
@@ -42,6 +47,9 @@ class Fleet:
         self.pool = ThreadPoolExecutor(citizens, thread_name_prefix="citizen")
         self.visits, self.samples, self.faults, self.telemetry = [], [], [], []
         self.acks = {}  # receipt -> wall time its ack left the broker for the bench
+        self.battery_ah = {b.id: b.profile["battery"]["capacity_ah"] * b.start_soc / 100 for b in scenario.benches}
+        self.battery = []  # the simulated batteries' true SoC over simulated time
+        self._battery_t = 0.0
         self.down = set()  # benches without power
         self.asleep = set()  # benches in deep sleep (their power policy's choice)
         self.reviewer = None
@@ -78,7 +86,7 @@ class Fleet:
             cfg["telemetry_s"] = self.telemetry_s
             (proc.flash / "config.json").write_text(json.dumps(cfg, ensure_ascii=False, indent=1))
             (proc.flash / "board.json").write_text(json.dumps(bench.profile, indent=1))  # its hardware profile
-            self._write_power(bench, day=0)
+            self._write_power(bench, 0)
         st.start_broker()
         st.start_ingest()
         st.start_downlink()
@@ -96,16 +104,34 @@ class Fleet:
                 if proc.proc.poll() != 76:
                     raise
 
-    def _write_power(self, bench, day):
-        """The bench's simulated battery and sun (simulators/power/live.py reads this file every 2 s)."""
-        flash = self.stack.dir / "benches" / bench.id
+    def _power_settings(self, bench, day):
         profile = bench.profile
-        settings = {"accel": self.speed, "t0": int(self.sc.start_epoch), "start_soc": bench.start_soc,
-                    "capacity_ah": profile["battery"]["capacity_ah"], "peak_w": profile["panel"]["peak_w"],
-                    "sun": self.sc.sun(bench, day), "load_w": 1.9}
+        return {"accel": self.speed, "t0": int(self.sc.start_epoch + self.sim_now()),
+                "start_soc": round(100.0 * self.battery_ah[bench.id] / profile["battery"]["capacity_ah"], 2),
+                "capacity_ah": profile["battery"]["capacity_ah"], "peak_w": profile["panel"]["peak_w"],
+                "sun": self.sc.sun(bench, day), "load_w": LOAD_W}
+
+    def _write_power(self, bench, day=None):
+        """The bench's simulated battery and sun (simulators/power/live.py reads this file every 2 s; a
+        bench takes its clock and charge from it when it boots: written again before every restart)."""
+        day = int(self.sim_now() // 86400) if day is None else day
+        flash = self.stack.dir / "benches" / bench.id
         tmp = flash / "power_sim.json.tmp"
-        tmp.write_text(json.dumps(settings))
+        tmp.write_text(json.dumps(self._power_settings(bench, day)))
         tmp.replace(flash / "power_sim.json")
+
+    def _track_batteries(self, until_sim):
+        """Each bench's true battery, stepped as the bench's own live source steps it."""
+        for bench in self.sc.benches:
+            settings = self._power_settings(bench, int(self._battery_t // 86400))
+            ah, t = self.battery_ah[bench.id], self._battery_t
+            while t + 60 <= until_sim:
+                t += 60
+                ah = battery_step(settings, ah, self.sc.start_epoch + t, 60)[0]
+            self.battery_ah[bench.id] = ah
+            self.battery.append({"sim": t, "bench": bench.id,
+                                 "soc": round(100 * ah / bench.profile["battery"]["capacity_ah"], 1)})
+        self._battery_t = until_sim - (until_sim % 60)
 
     # -- what reaches the benches: acks and telemetry -------------------------
     def _listen(self):
@@ -158,10 +184,14 @@ class Fleet:
     # -- weather, availability ----------------------------------------------
     def _weather(self):
         day = 0
-        while self._sleep_until_sim((day + 1) * 86400):
-            day += 1
-            for bench in self.sc.benches:
-                self._write_power(bench, day)
+        while not self._stop.wait(2.0):
+            now = min(self.sim_now(), self.duration_s)
+            with self._lock:
+                self._track_batteries(now)
+            if now >= (day + 1) * 86400:
+                day = int(now // 86400)
+                for bench in self.sc.benches:
+                    self._write_power(bench, day)
 
     def _watch(self, every_s=5.0):
         from simulators.fleet.faults import supervise
