@@ -1,26 +1,41 @@
-"""Register many benches with the hub in one process (one Django start, not one per bench).
+"""Prepare the hub for a fleet in one process (one Django start, not one per step or bench):
+migrate, add the reviewer, register the benches.
 
-    python -m simulators.fleet.register sarajevo-centar-1="Sarajevo Centar" mostar-1=Mostar
-prints one JSON line per bench: what `hub bench-add` prints (credentials and key, once).
-Run with the hub's environment (DATABASE_URL ...), as Stack.hub_env() gives it.
+    python -m simulators.fleet.register --migrate --reviewer reviewer sarajevo-centar-1="Sarajevo Centar" mostar-1=Mostar
+prints JSON lines: {"reviewer": login} first (if asked), then per bench what `hub bench-add` prints
+(credentials and key, once). Run with the hub's environment (DATABASE_URL ...), as Stack.hub_env() gives it.
 """
+import argparse
+import io
 import json
 import os
-import sys
 
 
-def main(argv):
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--migrate", action="store_true")
+    ap.add_argument("--reviewer")
+    ap.add_argument("benches", nargs="*", help="ID=MUNICIPALITY")
+    args = ap.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub_server.settings")
     import django
 
     django.setup()
+    from django.core.management import call_command
+
     from hub_server.fleet.services import bench_register
 
-    for arg in argv:
-        bench_id, _, municipality = arg.partition("=")
+    if args.migrate:
+        call_command("migrate", "--noinput", verbosity=0)
+    if args.reviewer:
+        out = io.StringIO()
+        call_command("reviewer-add", args.reviewer, stdout=out)
+        print(json.dumps({"reviewer": json.loads(out.getvalue())}))
+    for spec in args.benches:
+        bench_id, _, municipality = spec.partition("=")
         bench, credentials = bench_register(bench_id=bench_id, municipality=municipality)
         print(json.dumps({"bench_id": bench.id, "municipality": bench.municipality, **credentials}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -9,6 +9,7 @@ records when each proposal's ack goes out to its bench, and every bench's teleme
 """
 import json
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -70,17 +71,21 @@ class Fleet:
 
     # -- setup --------------------------------------------------------------
     def setup(self):
+        """Hub database and image in parallel (two cores), then benches booting while the web starts."""
         st = self.stack
-        st.migrate()
-        self.reviewer = st.add_reviewer("reviewer")
-        registered = subprocess.run(
-            [sys.executable, "-m", "simulators.fleet.register", *(f"{b.id}={b.municipality.name}" for b in self.sc.benches)],
-            env=st.hub_env(), capture_output=True, text=True, timeout=300, check=True).stdout
-        creds = {c["bench_id"]: c for c in map(json.loads, registered.splitlines())}
-        image = build_image(st.dir / "image")  # compiled once, copied to every bench's flash
+        built = {}
+        builder = threading.Thread(target=lambda: built.setdefault("image", build_image(st.dir / "image")))
+        builder.start()  # compiled once, copied to every bench's flash
+        lines = subprocess.run(
+            [sys.executable, "-m", "simulators.fleet.register", "--migrate", "--reviewer", "reviewer",
+             *(f"{b.id}={b.municipality.name}" for b in self.sc.benches)],
+            env=st.hub_env(), capture_output=True, text=True, timeout=600, check=True).stdout.splitlines()
+        self.reviewer = json.loads(lines[0])["reviewer"]
+        creds = {c["bench_id"]: c for c in map(json.loads, lines[1:])}
+        builder.join()
         for bench in self.sc.benches:
             proxy, proc = add_proxied_bench(st, bench.id, bench.municipality.name, portal={}, creds=creds[bench.id],
-                                            image=image)
+                                            image=built["image"])
             self.proxies[bench.id] = proxy
             cfg = proc.config
             cfg["telemetry_s"] = self.telemetry_s
@@ -89,17 +94,17 @@ class Fleet:
             self._write_power(bench, 0)
         st.start_broker()
         st.start_ingest()
+        self._listen()
+        for proc in st.benches.values():
+            proc.start()
         st.start_downlink()
         self.fleet_check = st._spawn("fleet-check", [sys.executable, "-m", "hub_server.cli",
                                                      "fleet-check", "--every", "60"])
         if self.web:
             st.start_web()
-        self._listen()
-        for proc in st.benches.values():
-            proc.start()
         for proc in st.benches.values():
             try:
-                proc.wait_ready(90)
+                proc.wait_ready(120)
             except RuntimeError:  # went to deep sleep at boot (battery low): it wakes on schedule
                 if proc.proc.poll() != 76:
                     raise
@@ -257,6 +262,9 @@ class Fleet:
 
     def stop(self):
         self._stop.set()
+        for bench in self.stack.benches.values():  # all at once: each may take seconds to say goodbye
+            if bench.proc and bench.proc.poll() is None:
+                bench.proc.send_signal(signal.SIGINT)
         if self._listener:
             self._listener.loop_stop()
             self._listener.disconnect()
