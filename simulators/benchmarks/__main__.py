@@ -48,9 +48,10 @@ FULL = {"ingest": {"proposals": 2000, "benches": 20}, "telemetry": {"benches": 1
         "portal": {"rounds": 3, "requests": 200}, "energy": {"days": 31, "benches": 12},
         "chaos": {"benches": 12, "proposals": 2000}, "fleet": {"duration": "12h", "benches": None},
         "outage": {"ideas": None}}
-SMOKE = {"ingest": {"proposals": 60, "benches": 3}, "telemetry": {"benches": 100, "minutes": 1, "compress": 10.0},
+SMOKE = {"ingest": {"proposals": 40, "benches": 3, "sqlite_only": True},
+         "telemetry": {"benches": 60, "minutes": 1, "compress": 20.0},
          "portal": {"rounds": 1, "requests": 20}, "energy": {"days": 2, "benches": 2},
-         "chaos": {"benches": 2, "proposals": 8, "duration_s": 4.0}, "fleet": {"duration": "3h", "benches": 2},
+         "chaos": {"benches": 2, "proposals": 8, "duration_s": 4.0}, "fleet": {"duration": "2h", "benches": 2},
          "outage": {"ideas": 5}}
 
 
@@ -88,9 +89,11 @@ def _cpu_model():
 def m_ingest(p, work):
     from simulators.benchmarks.hub_load import ingest_ratio
 
+    sqlite_only = p.get("sqlite_only", False)
+    p = {k: v for k, v in p.items() if k != "sqlite_only"}
     sqlite = ingest_ratio(work / "ingest", **p)
     figures, details = {"ingest_ratio": sqlite["ratio"]}, {"sqlite": sqlite}
-    pg = _postgres_database()
+    pg = None if sqlite_only else _postgres_database()
     if pg:
         try:
             details["postgres"] = ingest_ratio(work / "ingest-pg", database_url=pg[0], **p)

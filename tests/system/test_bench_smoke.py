@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.micropython
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_the_benchmark_collector_in_smoke_mode_writes_every_figure(tmp_path):
     out = tmp_path / "results.json"
