@@ -5,7 +5,6 @@ citizens leave `days` x the scenario's busiest bench-day of ideas, as fast as th
 (the outbox does not care how they were spread over the week). Then the link comes back: every idea
 with a receipt must reach the hub. refused: the citizens the bench turned away (outbox full).
 """
-import json
 import time
 from pathlib import Path
 

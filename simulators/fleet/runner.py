@@ -24,7 +24,7 @@ from simulators.chaos import add_proxied_bench
 from simulators.fleet import benchcore
 from simulators.power.live import battery_step
 from simulators.fleet.citizens import Citizen, corpus, probe
-from simulators.stack import Stack, wait_for_port
+from simulators.stack import Stack
 
 
 # What a bench draws on average in December under its normal mode (hardware/power-budget.md: 42 Wh a day).
@@ -274,6 +274,3 @@ class Fleet:
         self.stack.stop()
         for proxy in self.proxies.values():
             proxy.stop()
-
-    def wait_broker(self):
-        wait_for_port(self.stack.broker_port, timeout=15, proc=self.stack.broker, what="mosquitto")
