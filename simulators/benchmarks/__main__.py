@@ -46,12 +46,12 @@ FIGURES = {
 
 FULL = {"ingest": {"proposals": 2000, "benches": 20}, "telemetry": {"benches": 10000, "minutes": 3, "compress": 2.0},
         "portal": {"rounds": 3, "requests": 200}, "energy": {"days": 31, "benches": 12},
-        "chaos": {"benches": 12, "proposals": 2000}, "fleet": {"duration": "12h", "benches": None},
+        "chaos": {"benches": 12, "proposals": 2000}, "fleet": {"duration": "12h", "benches": None, "speed": None},
         "outage": {"ideas": None}}
 SMOKE = {"ingest": {"proposals": 40, "benches": 3, "sqlite_only": True},
          "telemetry": {"benches": 60, "minutes": 1, "compress": 20.0},
          "portal": {"rounds": 1, "requests": 20}, "energy": {"days": 2, "benches": 2},
-         "chaos": {"benches": 2, "proposals": 8, "duration_s": 4.0}, "fleet": {"duration": "2h", "benches": 2},
+         "chaos": {"benches": 2, "proposals": 8, "duration_s": 4.0}, "fleet": {"duration": "8h", "benches": 2, "speed": 1800},
          "outage": {"ideas": 5}}
 
 
@@ -166,7 +166,8 @@ def m_fleet(p, work):
     if p["benches"]:
         keep = {b.id for b in sc.benches[:p["benches"]]}
         sc = dataclasses.replace(sc, benches=sc.benches[:p["benches"]], faults=[f for f in sc.faults if f.bench in keep])
-    fleet = Fleet(sc, work / "fleet", duration_s=seconds(p["duration"]), echo=lambda line: None, web=False)
+    fleet = Fleet(sc, work / "fleet", speed=p["speed"], duration_s=seconds(p["duration"]), echo=lambda line: None,
+                  web=False)
     try:
         fleet.setup()
         started = time.monotonic()
