@@ -19,6 +19,7 @@ import paho.mqtt.client as mqtt
 
 from simulators.benchmarks.lightbench import LightBench, protocol
 from simulators.fleet.report import percentile
+from simulators.fleet.runner import wait_ingest
 from simulators.stack import Stack
 
 
@@ -33,18 +34,6 @@ def _hub_stack(workdir: Path, prefix: str, benches: int, database_url=None) -> S
     stack.start_ingest()
     wait_ingest(stack)
     return stack
-
-
-def wait_ingest(stack, timeout=120.0):
-    """Until the ingest worker has subscribed (its log says so): QoS 0 messages before are lost."""
-    log = stack.dir / "ingest.log"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and "listening for benches" in log.read_text(errors="replace"):
-            time.sleep(0.5)
-            return
-        time.sleep(0.2)
-    raise TimeoutError("the ingest worker did not subscribe within %.0f s" % timeout)
 
 
 def _client(stack, name, on_message=None, topics=()):

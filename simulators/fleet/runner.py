@@ -97,6 +97,9 @@ class Fleet:
         self._listen()
         for proc in st.benches.values():
             proc.start()
+        # Citizens come only after setup; a proposal published before the ingest subscribes would
+        # wait for the bench's resend (20 s).
+        wait_ingest(st)
         st.start_downlink()
         self.fleet_check = st._spawn("fleet-check", [sys.executable, "-m", "hub_server.cli",
                                                      "fleet-check", "--every", "60"])
@@ -108,6 +111,15 @@ class Fleet:
             except RuntimeError:  # went to deep sleep at boot (battery low): it wakes on schedule
                 if proc.proc.poll() != 76:
                     raise
+        # The scenario starts with the fleet online: a bench's first connect (with its back-off) is
+        # not what a citizen in the middle of a week sees.
+        deadline = time.monotonic() + 90
+        for k, proc in enumerate(st.benches.values()):
+            while proc.proc.poll() is None and time.monotonic() < deadline:
+                status = probe(proc.portal_url, "127.0.253.%d" % (k + 1))
+                if status and status.get("uplink"):
+                    break
+                time.sleep(0.5)
 
     def _power_settings(self, bench, day):
         profile = bench.profile
@@ -274,3 +286,15 @@ class Fleet:
         self.stack.stop()
         for proxy in self.proxies.values():
             proxy.stop()
+
+
+def wait_ingest(stack, timeout=120.0):
+    """Until the ingest worker has subscribed (its log says so): QoS 0 messages before are lost."""
+    log = stack.dir / "ingest.log"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and "listening for benches" in log.read_text(errors="replace"):
+            time.sleep(0.5)
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the ingest worker did not subscribe within %.0f s" % timeout)
