@@ -2,7 +2,7 @@
 
     python -m simulators.benchmarks                 # the full run (about an hour on 2 cores)
     python -m simulators.benchmarks --smoke         # every figure at toy size (CI: keeps it working)
-    python -m simulators.benchmarks --only energy,portal
+    python -m simulators.benchmarks --only energy,portal   # refreshes those figures in results.json
 
 Each figure records the machine, the versions and the date; targets are printed beside the
 figures, never asserted. A measurement that fails leaves its figures null with the error, and the
@@ -223,6 +223,13 @@ def main(argv=None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.only and out.exists():  # --only refreshes some figures of an earlier run, keeps the others
+        earlier = json.loads(out.read_text())
+        if earlier.get("mode") == results["mode"]:
+            for part in ("figures", "details", "errors"):
+                results[part] = {**{k: v for k, v in earlier.get(part, {}).items()
+                                    if part == "figures" and v.get("measure") not in chosen
+                                    or part != "figures" and k not in chosen}, **results[part]}
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
     print(f"{'figure':<36} {'value':>12}  {'unit':<30} target")
     for key, (unit, target) in FIGURES.items():
