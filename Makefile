@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-nodeps.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench screenshots clean
 
 setup: $(STAMP) build/device/lib/.pins
+	@$(PY) -c "from hub_server.languages.messages import compile_catalogues; compile_catalogues()"
 	@bash scripts/ensure-system-packages.sh
 	@bash scripts/ensure-axe-core.sh
 
@@ -26,6 +27,9 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest -rs
+
+screenshots: setup
+	$(PY) -m simulators.screenshots
 
 # Every headline figure into build/bench/results.json (BENCH_SMOKE=1: toy sizes, a few minutes), then the
 # measurements that print their own tables (hub pages, uplink stall, DNS/HTTP floods).

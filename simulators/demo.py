@@ -5,20 +5,72 @@ municipalities' benches running the real firmware, with simulated citizens leavi
 the portals, weather and faults; Ctrl-C stops it. DEMO_SECONDS=N stops it cleanly after N seconds,
 DEMO_SCENARIO=FILE runs another scenario, DEMO_SPEED=X changes the pace. Endpoints go to
 build/demo/endpoints.json; at the end of a run longer than a minute, a report to build/demo/report/.
+`demo_system()` starts the hub's processes with three benches (no citizens) for the hub's browser
+tests, `make screenshots` and scripts/bench_live.sh.
 """
 import json
 import os
 import shutil
 import signal
 import sys
-import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from simulators.fleet.scenario import DEFAULT_SCENARIO, load
+from simulators.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "build" / "demo"
+DEMO_BENCHES = [("sarajevo-centar-1", "Sarajevo Centar"), ("mostar-1", "Mostar"), ("tuzla-1", "Tuzla")]
+DEMO_CSO = "Udruženje Klupa za sve"
+
+
+@contextmanager
+def demo_system(workdir: Path = DEMO_DIR, echo=None, benches=DEMO_BENCHES):
+    """Everything `make demo` runs, started afresh in workdir; yields (stack, endpoints)."""
+    if workdir.exists():
+        shutil.rmtree(workdir)  # a fresh system each run: no stale ports or broker state
+    stack = Stack(workdir, echo=echo)
+    workers = []
+    try:
+        stack.migrate()
+        admin = stack.add_administrator("admin")
+        # the approval e-mails go to the console backend first: the login is the last line
+        reviewer = json.loads(stack.hub("cso-add", DEMO_CSO, "--email", "reviewer@example.org", "--username",
+                                        "reviewer", "--by", "admin",
+                                        *[a for _, m in benches for a in ("--municipality", m)]).splitlines()[-1])
+        for bench_id, municipality in benches:
+            stack.add_bench(bench_id, municipality, start=False)
+        stack.start_broker()
+        stack.start_ingest()
+        stack.start_downlink()
+        # alerts (offline, low battery, sensor faults) and the reviewers' batched e-mails
+        workers.append(stack._spawn("fleet-check", [sys.executable, "-m", "hub_server.cli", "fleet-check",
+                                                    "--every", "60"]))
+        hub_url = stack.start_web()
+        for bench in stack.benches.values():
+            bench.start()
+        for bench in stack.benches.values():
+            bench.wait_ready()
+        endpoints = {
+            "hub": hub_url,
+            "public": hub_url.rstrip("/") + "/public/",
+            "openapi": hub_url.rstrip("/") + "/api/v1/openapi.json",
+            "dashboard": hub_url.rstrip("/") + "/fleet/",
+            "broker": f"127.0.0.1:{stack.broker_port}",
+            "database": stack.database_url,
+            "reviewer": reviewer,
+            "administrator": admin,
+            "benches": {bid: {"portal": b.portal_url + "/", "dns": "%s:%d" % (b.config["dns"]["host"], b.config["dns"]["port"])}
+                        for bid, b in stack.benches.items()},
+        }
+        (workdir / "endpoints.json").write_text(json.dumps(endpoints, indent=2, ensure_ascii=False))
+        yield stack, endpoints
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(10)
+        stack.stop()
 
 
 def _endpoints(fleet) -> dict:
@@ -32,6 +84,7 @@ def _endpoints(fleet) -> dict:
         "broker": f"127.0.0.1:{st.broker_port}",
         "database": st.database_url,
         "reviewer": fleet.reviewer,
+        "administrator": fleet.administrator,
         "scenario": str(fleet.sc.path),
         "benches": {bid: {"portal": b.portal_url + "/", "municipality": fleet.sc.bench(bid).municipality.name,
                           "dns": "%s:%d" % (b.config["dns"]["host"], b.config["dns"]["port"])}
@@ -40,7 +93,10 @@ def _endpoints(fleet) -> dict:
 
 
 def main() -> int:
+    import threading
+
     from simulators.fleet.runner import Fleet
+    from simulators.fleet.scenario import DEFAULT_SCENARIO, load
 
     seconds = float(os.environ.get("DEMO_SECONDS", "0") or 0)
     scenario = load(os.environ.get("DEMO_SCENARIO") or DEFAULT_SCENARIO)
@@ -50,15 +106,18 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     speed = float(os.environ.get("DEMO_SPEED") or scenario.speed)
     duration = scenario.duration_s if not seconds else min(scenario.duration_s, seconds * speed)
-    fleet = Fleet(scenario, DEMO_DIR, speed=speed, duration_s=duration, echo=lambda line: print(line, flush=True))
+    fleet = Fleet(scenario, DEMO_DIR, speed=speed, duration_s=duration, echo=lambda line: print(line, flush=True),
+                  cso=DEMO_CSO)
     started = time.monotonic()
     try:
         print(f"demo: preparing the hub database and {len(scenario.benches)} benches ('{scenario.name}') ...", flush=True)
         fleet.setup()
         endpoints = _endpoints(fleet)
         (DEMO_DIR / "endpoints.json").write_text(json.dumps(endpoints, indent=2, ensure_ascii=False))
-        reviewer = fleet.reviewer
-        print(f"\nHub (reviewers):   {endpoints['hub']}   login: {reviewer['username']} / {reviewer['password']}")
+        reviewer, admin = fleet.reviewer, fleet.administrator
+        print(f"\nHub (reviewers):   {endpoints['hub']}   login: {reviewer['username']} / {reviewer['password']}"
+              f"   ({DEMO_CSO}: all twelve municipalities)")
+        print(f"Network admin:     login: {admin['username']} / {admin['password']}   (all municipalities, fleet)")
         print(f"Public portal:     {endpoints['public']}")
         print(f"Fleet dashboard:   {endpoints['dashboard']}   API schema: {endpoints['openapi']}")
         print(f"Broker:            {endpoints['broker']}")

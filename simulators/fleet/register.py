@@ -1,11 +1,12 @@
 """Prepare the hub for a fleet in one process (one Django start, not one per step or bench):
 migrate, add the reviewer, register the benches.
 
-    python -m simulators.fleet.register --migrate --reviewer reviewer sarajevo-centar-1="Sarajevo Centar" mostar-1=Mostar
-prints JSON lines: {"reviewer": login} first (if asked), then per bench what `hub bench-add` prints
+    python -m simulators.fleet.register --migrate --admin admin --cso "Udruženje" sarajevo-centar-1="Sarajevo Centar"
+prints JSON lines: {"administrator": login}, {"reviewer": login} first (if asked), then per bench what `hub bench-add` prints
 (credentials and key, once). Run with the hub's environment (DATABASE_URL ...), as Stack.hub_env() gives it.
 """
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -14,7 +15,9 @@ import os
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--migrate", action="store_true")
-    ap.add_argument("--reviewer")
+    ap.add_argument("--admin", help="a network administrator's username")
+    ap.add_argument("--cso", help="a civil-society organisation approved (by --admin) for the benches' municipalities")
+    ap.add_argument("--reviewer", default="reviewer", help="the CSO reviewer's username")
     ap.add_argument("benches", nargs="*", help="ID=MUNICIPALITY")
     args = ap.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub_server.settings")
@@ -27,10 +30,17 @@ def main(argv=None):
 
     if args.migrate:
         call_command("migrate", "--noinput", verbosity=0)
-    if args.reviewer:
+    if args.admin:
         out = io.StringIO()
-        call_command("reviewer-add", args.reviewer, stdout=out)
-        print(json.dumps({"reviewer": json.loads(out.getvalue())}))
+        call_command("admin-add", args.admin, stdout=out)
+        print(json.dumps({"administrator": json.loads(out.getvalue())}))
+    if args.cso:
+        out = io.StringIO()
+        municipalities = sorted({spec.partition("=")[2] for spec in args.benches})
+        with contextlib.redirect_stdout(io.StringIO()):  # the welcome e-mail (console backend)
+            call_command("cso-add", args.cso, "--email", f"{args.reviewer}@example.org", "--username", args.reviewer,
+                         "--by", args.admin, *[a for m in municipalities for a in ("--municipality", m)], stdout=out)
+        print(json.dumps({"reviewer": json.loads(out.getvalue().strip().splitlines()[-1])}))
     for spec in args.benches:
         bench_id, _, municipality = spec.partition("=")
         bench, credentials = bench_register(bench_id=bench_id, municipality=municipality)

@@ -33,7 +33,7 @@ LOAD_W = 1.75
 
 class Fleet:
     def __init__(self, scenario, workdir: Path, speed=None, duration_s=None, echo=print, citizens=4,
-                 telemetry_s=None, web=True):
+                 telemetry_s=None, web=True, cso="Udruženje građana Klupa"):
         self.sc = scenario
         self.speed = float(speed or scenario.speed)
         self.duration_s = float(duration_s if duration_s is not None else scenario.duration_s)
@@ -53,7 +53,8 @@ class Fleet:
         self._battery_t = 0.0
         self.down = set()  # benches without power
         self.asleep = set()  # benches in deep sleep (their power policy's choice)
-        self.reviewer = None
+        self.reviewer = self.administrator = None
+        self.cso = cso
         self.t0 = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -77,11 +78,12 @@ class Fleet:
         builder = threading.Thread(target=lambda: built.setdefault("image", build_image(st.dir / "image")))
         builder.start()  # compiled once, copied to every bench's flash
         lines = subprocess.run(
-            [sys.executable, "-m", "simulators.fleet.register", "--migrate", "--reviewer", "reviewer",
+            [sys.executable, "-m", "simulators.fleet.register", "--migrate", "--admin", "admin", "--cso", self.cso,
              *(f"{b.id}={b.municipality.name}" for b in self.sc.benches)],
             env=st.hub_env(), capture_output=True, text=True, timeout=600, check=True).stdout.splitlines()
-        self.reviewer = json.loads(lines[0])["reviewer"]
-        creds = {c["bench_id"]: c for c in map(json.loads, lines[1:])}
+        self.administrator = json.loads(lines[0])["administrator"]
+        self.reviewer = json.loads(lines[1])["reviewer"]
+        creds = {c["bench_id"]: c for c in map(json.loads, lines[2:])}
         builder.join()
         for bench in self.sc.benches:
             proxy, proc = add_proxied_bench(st, bench.id, bench.municipality.name, portal={}, creds=creds[bench.id],
@@ -152,8 +154,9 @@ class Fleet:
 
     # -- what reaches the benches: acks and telemetry -------------------------
     def _listen(self):
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="fleet-observer", clean_session=False)
-        client.username_pw_set("hub", self.stack.hub_password)
+        user, password = self.stack.hub_login("monitor")  # read-only on every bench's topics
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=user, clean_session=False)
+        client.username_pw_set(user, password)
         topics = [(self._protocol.topic("+", leaf), 1) for leaf in ("ack", "telemetry")]
         client.on_connect = lambda c, *_: c.subscribe(topics)
         client.on_message = self._on_message

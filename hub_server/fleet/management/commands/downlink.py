@@ -3,13 +3,13 @@ import signal
 import sys
 import time
 
-import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from hub_server.fleet.downlink import downlink_publish_pending
 from hub_server.jobs import singleton
+from hub_server.mqtt import hub_client
 
 
 class Command(BaseCommand):
@@ -28,9 +28,7 @@ class Command(BaseCommand):
 
     def _run(self, opts):
         m = settings.MQTT
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="hub-downlink")
-        client.username_pw_set(m["user"], m["password"])
-        client.reconnect_delay_set(1, 30)
+        client = hub_client("downlink")
         client.connect_async(m["host"], m["port"], keepalive=30)
         client.loop_start()
 
