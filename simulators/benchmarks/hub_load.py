@@ -17,7 +17,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from simulators.benchmarks.lightbench import LightBench, protocol
+from simulators.benchmarks.lightbench import LightBench, contract, protocol
 from simulators.fleet.report import percentile
 from simulators.fleet.runner import wait_ingest
 from simulators.stack import Stack
@@ -31,14 +31,37 @@ def _hub_stack(workdir: Path, prefix: str, benches: int, database_url=None) -> S
     subprocess.run([sys.executable, "-m", "simulators.benchmarks.lightbench", "register", prefix, str(benches)],
                    env=stack.hub_env(), check=True, capture_output=True, timeout=600)
     stack.start_broker()
+    _add_load_user(stack)
     stack.start_ingest()
     wait_ingest(stack)
     return stack
 
 
+LOAD_USER, LOAD_PASSWORD = "bench-load", "bench-load-only"
+
+
+def _add_load_user(stack):
+    """A benchmark-only broker user that may publish as any bench: the light benches share a few
+    connections (10,000 MQTT connections from one Python process would measure Python, not the hub).
+    Added to this run's broker files only; the hub's broker-config never writes it."""
+    import signal
+
+    from hub_server.broker import password_hash
+
+    broker = stack.dir / "broker"
+    with open(broker / "passwd", "a") as f:
+        f.write(f"{LOAD_USER}:{password_hash(LOAD_PASSWORD)}\n")
+    with open(broker / "acl", "a") as f:
+        f.write(f"\nuser {LOAD_USER}\ntopic write {contract.TOPIC_ROOT}#\n")
+    stack.broker.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+
+
 def _client(stack, name, on_message=None, topics=()):
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=name)
-    c.username_pw_set("hub", stack.hub_password)
+    """topics: a reader (the hub's read-only monitor user); none: a light benches' publisher."""
+    user, password = stack.hub_login("monitor") if topics else (LOAD_USER, LOAD_PASSWORD)
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=name if not topics else user)
+    c.username_pw_set(user, password)
     c.max_inflight_messages_set(1000)
     c.max_queued_messages_set(0)
     if on_message:
@@ -57,9 +80,11 @@ def ingest_ratio(workdir: Path, proposals=2000, benches=20, database_url=None, t
     stack = _hub_stack(workdir, "ir-", benches, database_url)
     bare, acks = [], []
     try:
-        b = _client(stack, "bare", lambda c, u, m: bare.append(time.monotonic()), [protocol.topic("+", "proposal")])
-        a = _client(stack, "ack-watch", lambda c, u, m: acks.append(time.monotonic()), [protocol.topic("+", "ack")])
-        pub = _client(stack, "light-benches")
+        def on_message(c, u, m):  # one reader (the broker lets the monitor user in once): bare and acks
+            (acks if m.topic.endswith("/" + contract.ack) else bare).append(time.monotonic())
+
+        b = _client(stack, "bare", on_message, [contract.topic("+", contract.proposal), contract.topic("+", contract.ack)])
+        pub = _client(stack, "bench-load")
         fleet = [LightBench(f"ir-{i}") for i in range(benches)]
         messages = [fleet[k % benches].proposal(f"Ideja {k}")[:2] for k in range(proposals)]
         t0 = time.monotonic()
@@ -68,7 +93,7 @@ def ingest_ratio(workdir: Path, proposals=2000, benches=20, database_url=None, t
         deadline = time.monotonic() + timeout
         while (len(bare) < proposals or len(acks) < proposals) and time.monotonic() < deadline:
             time.sleep(0.05)
-        for c in (b, a, pub):
+        for c in (b, pub):
             c.loop_stop()
             c.disconnect()
         bare_rate = len(bare) / (bare[-1] - t0) if bare else 0.0
@@ -87,7 +112,8 @@ def telemetry_lag(workdir: Path, benches=10000, minutes=3, compress=2.0, publish
     stack = _hub_stack(workdir, prefix, benches)
     sent = {}
     try:
-        clients = [_client(stack, f"light-{k}") for k in range(publishers)]
+        clients = [_client(stack, "bench-load")]  # one connection: the broker takes the username as client id
+        publishers = 1
         fleet = [LightBench(f"{prefix}{i}") for i in range(benches)]
         period = 60.0 / compress  # real seconds per simulated minute
         t0 = time.monotonic()

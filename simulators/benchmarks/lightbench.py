@@ -15,6 +15,7 @@ import time
 from simulators.fleet import benchcore
 
 protocol = benchcore("protocol")
+contract = benchcore("contract")
 signing = benchcore("signing")
 
 
@@ -33,17 +34,17 @@ class LightBench:
         pid = protocol.new_proposal_id()
         record = protocol.encode_proposal(self.id, pid, {"title": title, "body": body, "category": "other"},
                                           now, self.n, self.boot, self.n)
-        topic = protocol.topic(self.id, "proposal")
+        topic = contract.topic(self.id, contract.proposal)
         return topic, bytes(protocol.proposal_payload(topic, record, self.boot, self.n, now, "k1", self.key)), \
             protocol.receipt_code(pid)
 
     def telemetry(self, now=None):
         """(topic, payload) of a telemetry message, as the firmware's uplink sends it."""
         self.n += 1
-        pairs = [("boot", self.boot), ("n", self.n), ("up", self.n * 60), ("now", int(now or time.time())),
-                 ("soc", 80.0), ("mode", "normal"), ("outbox", 0)]
-        topic = protocol.topic(self.id, "telemetry")
-        return topic, signing.sign(topic, protocol.encode(pairs), "k1", self.key)
+        body = protocol.telemetry_body(self.boot, self.n, self.n * 60, int(now or time.time()),
+                                       [(contract.soc, 80.0), (contract.mode, "normal"), (contract.outbox, 0)])
+        topic = contract.topic(self.id, contract.telemetry)
+        return topic, signing.sign(topic, body, "k1", self.key)
 
 
 def _django():

@@ -157,7 +157,8 @@ class Fleet:
         user, password = self.stack.hub_login("monitor")  # read-only on every bench's topics
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=user, clean_session=False)
         client.username_pw_set(user, password)
-        topics = [(self._protocol.topic("+", leaf), 1) for leaf in ("ack", "telemetry")]
+        contract = benchcore("contract")
+        topics = [(contract.topic("+", leaf), 1) for leaf in (contract.ack, contract.telemetry)]
         client.on_connect = lambda c, *_: c.subscribe(topics)
         client.on_message = self._on_message
         client.reconnect_delay_set(0.2, 2)
@@ -173,12 +174,13 @@ class Fleet:
         except (ValueError, self._signing.SignatureError):
             return
         with self._lock:
-            if leaf == "ack":
+            if leaf == benchcore("contract").ack:
                 for pid in body.get("ids", ()):
                     self.acks.setdefault(self._protocol.receipt_code(pid), now)
             else:
-                self.telemetry.append({"t": now, "sim": self.sim_now(), "bench": bench_id, "soc": body.get("soc"),
-                                       "mode": body.get("mode"), "outbox": body.get("outbox")})
+                c = benchcore("contract")
+                self.telemetry.append({"t": now, "sim": self.sim_now(), "bench": bench_id, "soc": body.get(c.soc),
+                                       "mode": body.get(c.mode), "outbox": body.get(c.outbox)})
 
     # -- citizens -----------------------------------------------------------
     def _citizens(self):

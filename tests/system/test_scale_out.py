@@ -1,6 +1,6 @@
 """Scaling out (docs/scaling.md): two ingest workers share the benches' messages through Mosquitto's
-shared subscription (MQTT_SHARE_GROUP, a setting); one is killed mid-stream and nothing is lost or
-stored twice. The hub's periodic jobs run in one process however many are started."""
+shared subscription (MQTT_INGEST_WORKERS=2, a setting: each worker its own broker user); one is
+killed mid-stream and nothing is lost or stored twice. The hub's periodic jobs run in one process however many are started."""
 import sys
 import time
 
@@ -18,13 +18,14 @@ def _log(stack, name):
 
 @pytest.mark.micropython
 def test_two_shared_ingest_workers_lose_nothing_and_store_nothing_twice_when_one_is_killed(tmp_path, monkeypatch):
-    monkeypatch.setenv("MQTT_SHARE_GROUP", "hub")
+    monkeypatch.setenv("MQTT_INGEST_WORKERS", "2")
     ideas = corpus()["hr"]
     with Stack(tmp_path) as stack:
         stack.migrate()
         benches = [stack.add_bench(f"scale-{i}", "Mostar", start=False) for i in (1, 2)]
         stack.start_broker()
-        workers = {name: stack._spawn(name, [sys.executable, "-m", "hub_server.cli", "ingest"]) for name in ("ingest-a", "ingest-b")}
+        workers = {f"ingest-{n}": stack._spawn(f"ingest-{n}", [sys.executable, "-m", "hub_server.cli", "ingest", "--worker", n])
+                   for n in ("1", "2")}
         try:
             wait_for(lambda: all("listening for benches" in _log(stack, n) for n in workers), timeout=90)
             for b in benches:
@@ -47,8 +48,8 @@ def test_two_shared_ingest_workers_lose_nothing_and_store_nothing_twice_when_one
                 k += 1
                 time.sleep(0.3)
             assert all("stored proposal" in _log(stack, n) for n in workers), "the broker did not share the messages"
-            workers["ingest-a"].kill()
-            workers["ingest-a"].wait()
+            workers["ingest-1"].kill()
+            workers["ingest-1"].wait()
             for _ in range(10):
                 submit(k)
                 k += 1
