@@ -64,9 +64,13 @@ def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, 
     return cfg
 
 
-def prepare_flash(flash: Path, config: dict | None) -> Path:
-    """Lay the firmware image into flash (proposals already stored there stay)."""
-    build_image(flash)
+def prepare_flash(flash: Path, config: dict | None, image: Path | None = None) -> Path:
+    """Lay the firmware image into flash (proposals already stored there stay). image: a tree
+    build_image() made before, copied instead of compiling again (many benches, one build)."""
+    if image is not None:
+        shutil.copytree(image, flash, dirs_exist_ok=True)
+    else:
+        build_image(flash)
     if config is not None:
         (flash / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1))
     return flash

@@ -60,6 +60,9 @@ def main(argv=None):
     from simulators.devices.cli import add_parser as add_device
 
     add_device(sub)
+    from simulators.fleet.cli import add_parser as add_fleet
+
+    add_fleet(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
