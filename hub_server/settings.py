@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "hub_server.api",
     "hub_server.languages",
     "hub_server.mail",
+    "hub_server.network",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

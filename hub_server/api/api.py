@@ -194,3 +194,8 @@ def staff_fleet(request):
                     "outbox": r.outbox if r else None, "firmware": r.firmware if r else "",
                     "alerts": [a.kind for a in row["alerts"]]})
     return out
+
+
+from hub_server.network.api import router as network_router  # noqa: E402 (needs TokenAuth above)
+
+api.add_router("/", network_router)
