@@ -1,6 +1,14 @@
 """Public forms are throttled per client, and a malformed receipt code is a 400, never a 500 (issue 9)."""
 import pytest
 
+
+@pytest.fixture
+def client():
+    """A citizen's browser in Bosnia and Herzegovina: Bosnian, the portal's first language."""
+    from django.test import Client
+    return Client(HTTP_ACCEPT_LANGUAGE="bs")
+
+
 pytestmark = pytest.mark.django_db
 
 

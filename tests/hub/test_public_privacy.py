@@ -9,6 +9,14 @@ import pytest
 
 from hub_server.proposals import review_services as rs
 
+
+@pytest.fixture
+def client():
+    """A citizen's browser in Bosnia and Herzegovina: Bosnian, the portal's first language."""
+    from django.test import Client
+    return Client(HTTP_ACCEPT_LANGUAGE="bs")
+
+
 pytestmark = pytest.mark.django_db
 
 

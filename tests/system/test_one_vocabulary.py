@@ -77,11 +77,12 @@ def test_every_telemetry_field_of_a_real_bench_reaches_the_fleet_pages(tmp_path)
     expected_dashboard = [num("batt_v", 2), num("solar_w", 1), f">{last['mode']}<", f">{last['clients']}<",
                           f">{last['outbox']}<", f">{last['heap_free']}<", f">{last['firmware']}<"]
     # a state of charge the bench itself does not trust yet (soc_valid false) is not shown as a fact
-    expected_dashboard.append(f"{num('soc', 0)} %" if last["soc_valid"] else "<td></td><td>" + num("batt_v", 2))
+    expected_dashboard.append(f"{num('soc', 0)} %" if last["soc_valid"]
+                              else '<td class="num"></td><td class="num">' + num("batt_v", 2))
     for text in expected_dashboard:
         assert text in dashboard, text
-    expected_detail = [f"{num('batt_v', 2)} V, {num('batt_a', 2)} A", f"today {num('wh_in', 1)} Wh in",
-                       f"{num('wh_out', 1)} Wh out", f"<td>{last['up']} s</td>", f"<td>{last['mode']}</td>"]
+    expected_detail = [f"{num('batt_v', 2)} V, {num('batt_a', 2)} A", f"danas {num('wh_in', 1)} Wh ulaz",
+                       f"{num('wh_out', 1)} Wh izlaz", f"<td>{last['up']} s</td>", f"<td>{last['mode']}</td>"]
     for text in expected_detail:
         assert text in detail, text
 
