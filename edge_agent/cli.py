@@ -17,6 +17,12 @@ def cmd_image(args):
     print(build_image(Path(args.out)))
 
 
+def cmd_run(args):
+    from edge_agent.agent.runner import run
+
+    raise SystemExit(run(args.config))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -25,6 +31,9 @@ def main(argv=None):
     image = sub.add_parser("image", help="write a complete flash image tree (firmware .mpy + lib/)")
     image.add_argument("--out", default="build/device/image")
     image.set_defaults(func=cmd_image)
+    run = sub.add_parser("run", help="run the bench core on this Linux board (edge agent, docs/edge-agent.md)")
+    run.add_argument("--config", required=True, help="the bench's config.json")
+    run.set_defaults(func=cmd_run)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -34,9 +34,9 @@ def running_hub(workdir, **stack_options):
 
 
 @contextmanager
-def hub_with_bench(workdir, bench_id, municipality):
-    """running_hub plus one bench whose uplink is up (stack.bench)."""
+def hub_with_bench(workdir, bench_id, municipality, runtime="micropython"):
+    """running_hub plus one bench whose uplink is up (stack.bench); runtime "cpython": the edge agent."""
     with running_hub(workdir) as stack:
-        stack.bench = stack.add_bench(bench_id, municipality)
+        stack.bench = stack.add_bench(bench_id, municipality, runtime=runtime)
         wait_for(lambda: stack.bench.status()["uplink"], timeout=30)
         yield stack
