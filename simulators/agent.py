@@ -10,7 +10,7 @@ from pathlib import Path
 
 from simulators.bench import BenchProcess
 
-LOOPBACK_AGENT = {"lan_if": "none", "manage_address": False, "hostapd": False, "dnsmasq": False}
+LOOPBACK_AGENT = {"address": "127.0.0.1/8", "lan_if": "none", "manage_address": False, "hostapd": False, "dnsmasq": False}
 
 
 def agent_flash(flash: Path, config: dict) -> Path:

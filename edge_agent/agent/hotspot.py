@@ -62,7 +62,10 @@ class LinuxHotspot:
         s = self.s
         self.write_configs()
         if s["manage_address"]:
-            subprocess.run(["ip", "addr", "replace", s["address"], "dev", s["lan_if"]], capture_output=True)
+            try:
+                subprocess.run(["ip", "addr", "replace", s["address"], "dev", s["lan_if"]], capture_output=True)
+            except OSError as exc:
+                self._log("hotspot: cannot set the address of %s (%s)" % (s["lan_if"], exc))
         wanted = [("hostapd", ["hostapd", str(self.run_dir / "hostapd.conf")]) if s["hostapd"] else None,
                   ("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--conf-file=" + str(self.run_dir / "dnsmasq.conf"),
                                "--pid-file=" + str(self.run_dir / "dnsmasq.pid")]) if s["dnsmasq"] else None]

@@ -55,6 +55,7 @@ def _client(request):
 
 def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring):
     from benchcore import pages
+    from benchcore.forms import FormError, parse_urlencoded
     from benchcore.i18n import pick_language, strings
     from benchcore.portal import html
 
@@ -69,8 +70,13 @@ def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring
         return html(lang, s["nav_internet"], iter(body), status, path="/internet")
 
     def lang_of(request):
-        return pick_language(request.args.get("lang") or request.form and request.form.get("lang"),
-                             request.headers.get("Accept-Language"))
+        chosen = request.args.get("lang")
+        if request.method == "POST":
+            try:
+                chosen = parse_urlencoded(request.body).get("lang")
+            except FormError:
+                pass
+        return pick_language(chosen, request.headers.get("Accept-Language"))
 
     @app.get("/internet")
     async def internet(request):

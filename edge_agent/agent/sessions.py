@@ -3,9 +3,11 @@
 A session is the client's address and the MAC it has on this network (read from the kernel's
 neighbour table at the moment it is granted), held here and in the firewall's set, in memory
 only: never written to disk, logged or sent to the hub (the hub sees only how many). It ends when
-its time is up (the kernel drops the set element), or when the client leaves: the neighbour entry
-is gone, has failed, or now names another MAC (prune(), run every few seconds)."""
+its time is up (the kernel drops the set element), or when the client leaves (prune(), every few
+seconds: still_there)."""
 import json
+import os
+import socket
 import subprocess
 import time
 
@@ -24,13 +26,62 @@ def neighbour(lan_if, ip):
     return None, None
 
 
+def _poke(ip):
+    """One empty datagram to the discard port: enough for the kernel to re-resolve the neighbour."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(b"", (ip, 9))
+    except OSError:
+        pass
+
+
+def _run(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def still_there(lan_if, ip, mac):
+    """Is the client still on the hotspot with that MAC? hostapd's interface knows its stations
+    (iw); a bridge knows which port a MAC is on and whether that port is up; otherwise the
+    neighbour table (an idle client's entry is re-checked by sending it an empty datagram)."""
+    sysfs = "/sys/class/net/" + lan_if
+    seen, state = neighbour(lan_if, ip)
+    if seen and seen != mac:
+        return False  # another device has the address now
+    if os.path.exists(sysfs + "/phy80211"):
+        done = _run(["iw", "dev", lan_if, "station", "get", mac])
+        return done is None or done.returncode == 0
+    if os.path.exists(sysfs + "/bridge"):
+        done = _run(["bridge", "-j", "fdb", "show", "br", lan_if])
+        if done is None:
+            return True
+        for entry in json.loads(done.stdout or "[]"):
+            if entry.get("mac") == mac and _carrier(entry.get("ifname")):
+                return True
+        return False
+    if state == "STALE":
+        _poke(ip)
+    return seen == mac and state not in _GONE
+
+
+def _carrier(port):
+    try:
+        with open("/sys/class/net/%s/carrier" % port) as f:
+            return f.read().strip() == "1"
+    except (OSError, TypeError):
+        return False
+
+
 class Sessions:
-    def __init__(self, firewall, lan_if, seconds, log=print, lookup=neighbour):
+    def __init__(self, firewall, lan_if, seconds, log=print, lookup=neighbour, present=still_there):
         self.firewall = firewall
         self.lan_if = lan_if
         self.seconds = seconds
         self._log = log
         self._lookup = lookup
+        self._present = present
         self._open = {}  # ip -> (mac, monotonic end)
 
     @property
@@ -64,8 +115,7 @@ class Sessions:
             if now >= end:
                 del self._open[ip]  # the kernel has dropped it already
                 continue
-            seen, state = self._lookup(self.lan_if, ip)
-            if seen != mac or state in _GONE:
+            if not self._present(self.lan_if, ip, mac):
                 del self._open[ip]
                 self.firewall.revoke(ip, mac)
                 self._log("sessions: a client left, its session ended (%d open)" % len(self._open))

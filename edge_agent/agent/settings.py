@@ -39,9 +39,9 @@ def agent_settings(cfg):
     s["ip"] = str(iface.ip)
     s["network"] = str(iface.network)
     if not s["dhcp_range"]:
-        hosts = list(iface.network.hosts())
-        first, last = hosts[min(9, len(hosts) - 1)], hosts[-1] if len(hosts) < 250 else hosts[249]
-        s["dhcp_range"] = [str(first), str(last)]
+        net = iface.network
+        last = min(net.network_address + 250, net.broadcast_address - 1)
+        s["dhcp_range"] = [str(min(net.network_address + 10, last)), str(last)]
     for key in ("session_s", "rate_kbytes", "dns_port"):
         if not isinstance(s[key], int) or isinstance(s[key], bool) or s[key] <= 0:
             raise SettingsError("config.json agent.%s: a positive whole number" % key)

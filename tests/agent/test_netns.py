@@ -1,0 +1,167 @@
+"""The edge agent's hotspot in network namespaces: two phones on the bench's hotspot side (a
+bridge standing in for hostapd's wlan0), the bench running `bench run` with its nftables rules,
+and an "internet" host with a web server and a resolver. What a phone sees before it has passed
+the portal, after it submitted an idea, when its session ends, and when it walks away; another
+phone stays captive throughout. The uplink to the hub is down all along: the portal must not care."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from tests.support import wait_for
+
+from tests.agent.netns import DNS_A, HTTP_GET, LAN_NET, POST_FORM, TCP_CONNECT, WAN_HOST, Topology, unavailable
+
+pytestmark = [pytest.mark.netns, pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))]
+PORTAL = "%s.1" % LAN_NET
+SESSION_S = 20
+
+
+def agent_config(tmp, **agent):
+    return {"bench_id": "netns-1", "municipality": "Tuzla", "mqtt": {"host": WAN_HOST, "port": 1883},
+            "portal": {"host": "0.0.0.0", "port": 80, "burst": 400},
+            "agent": dict({"data_dir": str(tmp / "data"), "run_dir": str(tmp / "run"), "lan_if": "lan0",
+                           "wan_if": "wan0", "address": PORTAL + "/24", "session_s": SESSION_S}, **agent)}
+
+
+class Agent:
+    def __init__(self, net, tmp, env_path=None, **agent):
+        self.net = net
+        self.config = tmp / "config.json"
+        self.config.write_text(json.dumps(agent_config(tmp, **agent)))
+        self.log = tmp / "agent.log"
+        env = ["env", "PATH=" + env_path] if env_path else []
+        self.proc = net.popen(net.bench, env + [sys.executable, "-m", "edge_agent.cli", "run", "--config",
+                                                str(self.config)],
+                              stdout=open(self.log, "w"), stderr=subprocess.STDOUT, cwd=os.getcwd())
+        wait_for(lambda: "portal listening" in self.text() or self.proc.poll() is not None, timeout=60)
+        assert self.proc.poll() is None, self.text()
+        wait_for(lambda: self.status(), timeout=30)
+
+    def text(self):
+        return self.log.read_text()
+
+    def status(self):
+        out = self.net.python(self.net.phones[0], HTTP_GET % (PORTAL, "/status.json", PORTAL))
+        return json.loads(out.split(" ", 2)[2]) if out.startswith("200") else None
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def net():
+    topology = Topology().build()
+    www = "/tmp/lb-inet-%d" % os.getpid()
+    os.makedirs(www, exist_ok=True)
+    with open(www + "/index.html", "w") as f:
+        f.write("<h1>the internet host</h1>")
+    servers = [topology.popen(topology.inet, [sys.executable, "-m", "http.server", "80", "--bind", WAN_HOST,
+                                              "--directory", www], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+               topology.popen(topology.inet, ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                                              "--no-hosts", "--listen-address=" + WAN_HOST, "--bind-interfaces",
+                                              "--address=/#/" + WAN_HOST, "--pid-file=" + www + "/dns.pid"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        wait_for(lambda: "internet host" in topology.python(topology.inet, HTTP_GET % (WAN_HOST, "/", WAN_HOST)),
+                 timeout=20)
+        yield topology
+    finally:
+        for proc in servers:
+            proc.terminate()
+        topology.destroy()
+
+
+@pytest.fixture(scope="module")
+def agent(net, tmp_path_factory):
+    a = Agent(net, tmp_path_factory.mktemp("agent"))
+    yield a
+    a.stop()
+    assert "Traceback" not in a.text(), a.text()
+
+
+def http(net, phone, host="example.org", path="/"):
+    return net.python(net.phones[phone], HTTP_GET % (WAN_HOST, path, host))
+
+
+def dns(net, phone, name="example.org"):
+    return net.python(net.phones[phone], DNS_A % (name, WAN_HOST))
+
+
+def captive(net, phone):
+    """A phone is captive: its DNS answers point at the portal, its HTTP lands on the portal, HTTPS fails."""
+    return (dns(net, phone) == PORTAL and http(net, phone).startswith("302 http://%s/" % PORTAL)
+            and net.python(net.phones[phone], TCP_CONNECT % (WAN_HOST, 443)).startswith("ERR"))
+
+
+def online(net, phone):
+    return "the internet host" in http(net, phone) and dns(net, phone) == WAN_HOST
+
+
+def captive_api(net, phone):
+    out = net.python(net.phones[phone], HTTP_GET % (PORTAL, "/api/captive", PORTAL))
+    return json.loads(out.split(" ", 2)[2])
+
+
+def test_before_the_portal_every_name_and_page_leads_to_the_portal(net, agent):
+    assert captive(net, 0) and captive(net, 1)
+    # The Android probe gets the page that refreshes to the portal, the form itself is served.
+    assert http(net, 0, "connectivitycheck.gstatic.com", "/generate_204").startswith("200")
+    form = net.python(net.phones[0], HTTP_GET % (PORTAL, "/?lang=en", PORTAL))
+    assert form.startswith("200") and "<form" in form
+    assert captive_api(net, 0)["captive"] is True
+    text = agent.text()
+    assert "hostapd is not installed" in text and "the portal still serves" in text
+    assert "clients on lan0 are captive" in text
+    conf = (agent.config.parent / "run" / "dnsmasq.conf").read_text()
+    assert 'dhcp-option=114,"http://%s/api/captive"' % PORTAL in conf and "leasefile-ro" in conf
+
+
+def test_an_idea_opens_the_internet_for_that_phone_only(net, agent):
+    out = net.python(net.phones[0], POST_FORM % (PORTAL, "/proposals", {
+        "title": "Klupa kod škole", "body": "Treba nam hlad.", "category": "environment", "lang": "bs"}, PORTAL))
+    assert out.startswith("200") and 'class="code"' in out
+    granted = time.monotonic()
+    assert online(net, 0)
+    api = captive_api(net, 0)
+    assert api["captive"] is False and 0 < api["seconds-remaining"] <= SESSION_S
+    assert captive(net, 1)  # the other phone has not passed the portal
+    assert agent.status()["sessions"] == 1 and agent.status()["outbox"] == 1
+    # When the session's time is up, the phone is captive again.
+    wait_for(lambda: captive(net, 0), timeout=SESSION_S + 60, interval=1)
+    assert time.monotonic() - granted >= SESSION_S - 1
+    assert captive(net, 1)
+
+
+def test_continue_to_the_internet_and_walking_away_ends_the_session(net, agent):
+    page = net.python(net.phones[1], HTTP_GET % (PORTAL, "/internet?lang=en", PORTAL))
+    assert page.startswith("200")
+    out = net.python(net.phones[1], POST_FORM % (PORTAL, "/internet", {"lang": "en"}, PORTAL))
+    assert out.startswith("200") and "You are online" in out
+    assert online(net, 1) and captive(net, 0)
+    # The phone leaves the hotspot: its session ends (the neighbour check fails), not only at expiry.
+    subprocess.run(["ip", "-n", net.phones[1], "link", "set", "wlan", "down"], check=True)
+    wait_for(lambda: agent.status()["sessions"] == 0, timeout=SESSION_S - 2, interval=1)
+    subprocess.run(["ip", "-n", net.phones[1], "link", "set", "wlan", "up"], check=True)
+    subprocess.run(["ip", "-n", net.phones[1], "route", "replace", "default", "via", PORTAL], check=True)
+    assert captive(net, 1)
+
+
+def test_no_nftables_means_no_internet_and_the_portal_still_serves(net, agent, tmp_path):
+    agent.stop()
+    # nft (and ip) live in /usr/sbin: without it on PATH the agent cannot set up its rules
+    bare = Agent(net, tmp_path, env_path="/usr/bin:/bin")
+    try:
+        assert "nftables is not installed" in bare.text()
+        assert http(net, 0).startswith("ERR") and http(net, 1).startswith("ERR")  # nothing forwarded
+        out = net.python(net.phones[0], POST_FORM % (PORTAL, "/internet", {"lang": "en"}, PORTAL))
+        assert out.startswith("503") and "not available" in out
+        assert bare.status()["internet_sharing"] is False
+        form = net.python(net.phones[0], HTTP_GET % (PORTAL, "/", PORTAL))
+        assert form.startswith("200") and "<form" in form
+        assert net.python(net.bench, "print(open('/proc/sys/net/ipv4/ip_forward').read().strip())") == "0"
+    finally:
+        bare.stop()
