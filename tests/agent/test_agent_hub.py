@@ -36,6 +36,10 @@ def test_an_idea_reaches_the_unchanged_hub_over_tls(stack):
                                                                               ("title", "body", "name", "contact")}
     assert rows[0]["receipt"] in page
     wait_for(lambda: agent.status()["outbox"] == 0 and agent.status()["acked"] == 1, timeout=30)
+    # Its telemetry (signed, numbered) is taken by the hub's fleet health as the firmware's is.
+    count = ("from hub_server.fleet_health.models import TelemetryReading; "
+             "print(TelemetryReading.objects.filter(bench_id='agent-tls-1').count())")
+    wait_for(lambda: int(stack.hub("manage", "shell", "-c", count).strip().splitlines()[-1]) > 0, timeout=30)
 
 
 def test_ideas_kept_through_a_broker_outage_and_a_power_cut_arrive_once(stack):

@@ -12,7 +12,8 @@ import time
 import pytest
 from tests.support import wait_for
 
-from tests.agent.netns import DNS_A, HTTP_GET, LAN_NET, POST_FORM, TCP_CONNECT, WAN_HOST, Topology, unavailable
+from tests.agent.netns import (DNS_A, HTTP_GET, LAN_NET, POST_FORM, TCP_CONNECT, WAN_BENCH, WAN_HOST, Topology,
+                               unavailable)
 
 pytestmark = [pytest.mark.netns, pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))]
 PORTAL = "%s.1" % LAN_NET
@@ -116,6 +117,9 @@ def test_before_the_portal_every_name_and_page_leads_to_the_portal(net, agent):
     text = agent.text()
     assert "hostapd is not installed" in text and "the portal still serves" in text
     assert "clients on lan0 are captive" in text and "dnsmasq exited" not in text  # dnsmasq took our config
+    # The wired side (the uplink's address, where a technician comes in) gets the portal itself.
+    wired = net.python(net.inet, HTTP_GET % (WAN_BENCH, "/?lang=hr", WAN_BENCH))
+    assert wired.startswith("200") and '<html lang="hr">' in wired
     conf = (agent.config.parent / "run" / "dnsmasq.conf").read_text()
     assert 'dhcp-option=114,"http://%s/api/captive"' % PORTAL in conf and "leasefile-ro" in conf
 
@@ -130,6 +134,11 @@ def test_an_idea_opens_the_internet_for_that_phone_only(net, agent):
     assert api["captive"] is False and 0 < api["seconds-remaining"] <= SESSION_S
     assert captive(net, 1)  # the other phone has not passed the portal
     assert agent.status()["sessions"] == 1 and agent.status()["outbox"] == 1
+    # Who had a session is held in memory only: the phone's MAC is in no file and no log line.
+    mac = json.loads(subprocess.run(["ip", "-n", net.phones[0], "-j", "link", "show", "wlan"], capture_output=True,
+                                    text=True, check=True).stdout)[0]["address"]
+    kept = [p for p in agent.config.parent.rglob("*") if p.is_file() and mac.encode() in p.read_bytes().lower()]
+    assert kept == [] and mac not in agent.text().lower()
     # When the session's time is up, the phone is captive again.
     wait_for(lambda: captive(net, 0), timeout=SESSION_S + 60, interval=1)
     assert time.monotonic() - granted >= SESSION_S - 1
@@ -155,7 +164,7 @@ def test_no_nftables_means_no_internet_and_the_portal_still_serves(net, agent, t
     # nft (and ip) live in /usr/sbin: without it on PATH the agent cannot set up its rules
     bare = Agent(net, tmp_path, env_path="/usr/bin:/bin")
     try:
-        assert "nftables is not installed" in bare.text()
+        assert "nftables is not installed" in bare.text() and "dnsmasq is not installed" in bare.text()
         assert http(net, 0).startswith("ERR") and http(net, 1).startswith("ERR")  # nothing forwarded
         out = net.python(net.phones[0], POST_FORM % (PORTAL, "/internet", {"lang": "en"}, PORTAL))
         assert out.startswith("503") and "not available" in out
