@@ -4,81 +4,28 @@ and an "internet" host with a web server and a resolver. What a phone sees befor
 the portal, after it submitted an idea, when its session ends, and when it walks away; another
 phone stays captive throughout. The uplink to the hub is down all along: the portal must not care."""
 import json
-import os
 import subprocess
-import sys
 import time
 
 import pytest
 from tests.support import wait_for
 
-from tests.agent.netns import (DNS_A, HTTP_GET, LAN_NET, POST_FORM, TCP_CONNECT, WAN_BENCH, WAN_HOST, Topology,
-                               unavailable)
+from simulators.netns import (DNS_A, HTTP_GET, PORTAL, POST_FORM, TCP_CONNECT, WAN_BENCH, WAN_HOST, Agent,
+                               internet, unavailable)
 
 pytestmark = [pytest.mark.netns, pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))]
-PORTAL = "%s.1" % LAN_NET
 SESSION_S = 20
-
-
-def agent_config(tmp, **agent):
-    return {"bench_id": "netns-1", "municipality": "Tuzla", "mqtt": {"host": WAN_HOST, "port": 1883},
-            "portal": {"host": "0.0.0.0", "port": 80, "burst": 400},
-            "agent": dict({"data_dir": str(tmp / "data"), "run_dir": str(tmp / "run"), "lan_if": "lan0",
-                           "wan_if": "wan0", "address": PORTAL + "/24", "session_s": SESSION_S}, **agent)}
-
-
-class Agent:
-    def __init__(self, net, tmp, env_path=None, **agent):
-        self.net = net
-        self.config = tmp / "config.json"
-        self.config.write_text(json.dumps(agent_config(tmp, **agent)))
-        self.log = tmp / "agent.log"
-        env = ["env", "PATH=" + env_path] if env_path else []
-        self.proc = net.popen(net.bench, env + [sys.executable, "-m", "edge_agent.cli", "run", "--config",
-                                                str(self.config)],
-                              stdout=open(self.log, "w"), stderr=subprocess.STDOUT, cwd=os.getcwd())
-        wait_for(lambda: "portal listening" in self.text() or self.proc.poll() is not None, timeout=60)
-        assert self.proc.poll() is None, self.text()
-        wait_for(lambda: self.status(), timeout=30)
-
-    def text(self):
-        return self.log.read_text()
-
-    def status(self):
-        out = self.net.python(self.net.phones[0], HTTP_GET % (PORTAL, "/status.json", PORTAL))
-        return json.loads(out.split(" ", 2)[2]) if out.startswith("200") else None
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(20)
 
 
 @pytest.fixture(scope="module")
 def net():
-    topology = Topology().build()
-    www = "/tmp/lb-inet-%d" % os.getpid()
-    os.makedirs(www, exist_ok=True)
-    with open(www + "/index.html", "w") as f:
-        f.write("<h1>the internet host</h1>")
-    servers = [topology.popen(topology.inet, [sys.executable, "-m", "http.server", "80", "--bind", WAN_HOST,
-                                              "--directory", www], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-               topology.popen(topology.inet, ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
-                                              "--no-hosts", "--listen-address=" + WAN_HOST, "--bind-interfaces",
-                                              "--address=/#/" + WAN_HOST, "--pid-file=" + www + "/dns.pid"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        wait_for(lambda: "internet host" in topology.python(topology.inet, HTTP_GET % (WAN_HOST, "/", WAN_HOST)),
-                 timeout=20)
+    with internet() as topology:
         yield topology
-    finally:
-        for proc in servers:
-            proc.terminate()
-        topology.destroy()
 
 
 @pytest.fixture(scope="module")
 def agent(net, tmp_path_factory):
-    a = Agent(net, tmp_path_factory.mktemp("agent"))
+    a = Agent(net, tmp_path_factory.mktemp("agent"), session_s=SESSION_S)
     yield a
     a.stop()
     assert "Traceback" not in a.text(), a.text()

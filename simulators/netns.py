@@ -1,13 +1,28 @@
-"""Network namespaces for the edge agent's tests: two phones on the hotspot side (a bridge on the
+"""Network namespaces for the edge agent's tests and benchmarks: two phones on the hotspot side (a bridge on the
 bench stands in for hostapd's wlan0), the bench, and an "internet" host with a web server and a
 resolver. Names carry the test process's id, so parallel runs do not meet; all is removed after."""
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from contextlib import contextmanager
 
 LAN_NET = "10.77.0"
 WAN_BENCH, WAN_HOST = "198.51.100.1", "198.51.100.2"  # TEST-NET-2: never a real address
+PORTAL = LAN_NET + ".1"
+
+
+def _until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise TimeoutError("%s: not within %.0f s" % (what, timeout))
 
 
 def _ip(*args, ns=None, check=True):
@@ -113,3 +128,68 @@ c = http.client.HTTPConnection(%r, 80, timeout=10)
 c.request("POST", %r, body=urllib.parse.urlencode(%r), headers={"Content-Type": "application/x-www-form-urlencoded", "Host": %r})
 r = c.getresponse(); print(r.status, r.read().decode()[:4000].replace("\\n", " "))
 """
+
+
+@contextmanager
+def internet(size_bytes=0):
+    """The topology with the internet host serving / (and /big: size_bytes) and resolving every
+    name to itself; removed on exit."""
+    topology = Topology().build()
+    www = tempfile.mkdtemp(prefix="lb-inet-")
+    with open(www + "/index.html", "w") as f:
+        f.write("<h1>the internet host</h1>")
+    if size_bytes:
+        with open(www + "/big", "wb") as f:
+            f.write(os.urandom(size_bytes))
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers = [topology.popen(topology.inet, [sys.executable, "-m", "http.server", "80", "--bind", WAN_HOST,
+                                              "--directory", www], **quiet),
+               topology.popen(topology.inet, ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                                              "--no-hosts", "--listen-address=" + WAN_HOST, "--bind-interfaces",
+                                              "--address=/#/" + WAN_HOST, "--pid-file=" + www + "/dns.pid"], **quiet)]
+    try:
+        _until(lambda: "internet host" in topology.python(topology.inet, HTTP_GET % (WAN_HOST, "/", WAN_HOST)),
+               20, "the internet host's web server")
+        yield topology
+    finally:
+        for proc in servers:
+            proc.terminate()
+        topology.destroy()
+        shutil.rmtree(www, ignore_errors=True)
+
+
+def agent_config(tmp, **agent):
+    """A bench whose uplink is down (nothing listens for MQTT on the internet host)."""
+    return {"bench_id": "netns-1", "municipality": "Tuzla", "mqtt": {"host": WAN_HOST, "port": 1883},
+            "portal": {"host": "0.0.0.0", "port": 80, "burst": 400},
+            "agent": dict({"data_dir": str(tmp / "data"), "run_dir": str(tmp / "run"), "lan_if": "lan0",
+                           "wan_if": "wan0", "address": PORTAL + "/24"}, **agent)}
+
+
+class Agent:
+    """`bench run` in the bench's namespace; its log in tmp/agent.log."""
+
+    def __init__(self, net, tmp, env_path=None, **agent):
+        self.net = net
+        self.config = tmp / "config.json"
+        self.config.write_text(json.dumps(agent_config(tmp, **agent)))
+        self.log = tmp / "agent.log"
+        env = ["env", "PATH=" + env_path] if env_path else []
+        with open(self.log, "w") as log:
+            self.proc = net.popen(net.bench, env + [sys.executable, "-m", "edge_agent.cli", "run", "--config",
+                                                    str(self.config)], stdout=log, stderr=subprocess.STDOUT)
+        _until(lambda: "portal listening" in self.text() or self.proc.poll() is not None, 60, "the agent's portal")
+        if self.proc.poll() is not None:
+            raise RuntimeError("the agent exited:\n" + self.text())
+        _until(self.status, 30, "the agent's /status.json")
+
+    def text(self):
+        return self.log.read_text()
+
+    def status(self):
+        out = self.net.python(self.net.phones[0], HTTP_GET % (PORTAL, "/status.json", PORTAL))
+        return json.loads(out.split(" ", 2)[2]) if out.startswith("200") else None
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(20)
