@@ -10,7 +10,6 @@ this network as well as the address it leased: another phone taking over the add
 captive. Nothing is written to disk: the set lives in the kernel, for the session's life.
 
 Same ideas as openNDS (nftables since 10.1), own rules. IPv6 from clients is not forwarded."""
-import json
 import os
 import shutil
 import subprocess
@@ -119,18 +118,6 @@ class Firewall:
             self._nft("delete", "element", "inet", TABLE, "sessions", "{ %s . %s }" % (ip, mac))
         except FirewallError:
             pass  # already expired in the kernel
-
-    def sessions(self):
-        """{ip: (mac, seconds left)} as the kernel holds them."""
-        data = json.loads(self._nft("-j", "list", "set", "inet", TABLE, "sessions"))
-        found = {}
-        for item in data.get("nftables", []):
-            for elem in (item.get("set") or {}).get("elem", []):
-                value = elem.get("elem", elem) if isinstance(elem, dict) else elem
-                pair = value.get("val", value) if isinstance(value, dict) else value
-                ip, mac = pair["concat"]
-                found[ip] = (mac, value.get("expires", 0) if isinstance(value, dict) else 0)
-        return found
 
 
 def _forwarding(on):

@@ -101,6 +101,15 @@ class PahoUplink(Uplink):
         call(*args)
         return True
 
+    def close(self):
+        """Going down on purpose: say "offline" (retained) rather than leave it to the Last Will."""
+        if self.connected and self._paho is not None:
+            try:
+                self._paho.publish(self.topic("status"), self._status("offline"), qos=1, retain=True).wait_for_publish(2)
+            except (RuntimeError, ValueError, OSError):
+                pass
+        self._disconnect()
+
     def _disconnect(self):
         self.connected = False
         client, self._paho, self._client = self._paho, None, None

@@ -190,7 +190,7 @@ async def _main(cfg, settings):
             server.result()  # the portal could not start (address in use): say why
     finally:
         app.shutdown()
-        uplink._disconnect()
+        uplink.close()
         hotspot.stop()
         try:
             firewall.unload()

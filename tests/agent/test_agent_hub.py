@@ -58,3 +58,13 @@ def test_ideas_kept_through_a_broker_outage_and_a_power_cut_arrive_once(stack):
     rows = stored(stack)
     assert sorted(r["title"] for r in rows if r["title"].startswith("Rasvjeta")) == titles
     assert len(rows) == len({r["receipt"] for r in rows}) == 4
+
+
+def test_an_agent_stopped_on_purpose_tells_the_hub_it_is_offline(stack):
+    online = ("from hub_server.fleet.models import Bench; "
+              "print(Bench.objects.get(pk='agent-tls-1').online)")
+    wait_for(lambda: stack.hub("manage", "shell", "-c", online).strip().endswith("True"), timeout=30)
+    agent = stack.benches["agent-tls-1"]  # the one started after the power cut
+    # SIGINT, as systemd's stop: a clean DISCONNECT suppresses the Last Will, so the agent says it
+    assert agent.stop() == 0 and any("agent: stopped" in line for line in agent.lines)
+    wait_for(lambda: stack.hub("manage", "shell", "-c", online).strip().endswith("False"), timeout=30)
