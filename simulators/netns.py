@@ -56,6 +56,12 @@ class Topology:
         for ns in self.namespaces:
             _ip("netns", "add", ns)
             _ip("link", "set", "lo", "up", ns=ns)
+            # `ip netns exec` mounts this over /etc/resolv.conf: phones ask the bench (as its DHCP
+            # says), the bench (its dnsmasq) asks the internet host.
+            resolver = WAN_HOST if ns in (self.bench, self.inet) else PORTAL
+            os.makedirs("/etc/netns/" + ns, exist_ok=True)
+            with open("/etc/netns/%s/resolv.conf" % ns, "w") as f:
+                f.write("nameserver %s\n" % resolver)
         b = self.bench
         _ip("link", "add", "lan0", "type", "bridge", ns=b)
         _ip("link", "set", "lan0", "up", ns=b)
@@ -74,13 +80,13 @@ class Topology:
 
     def destroy(self):
         for ns in self.namespaces:
-            subprocess.run(["ip", "netns", "pids", ns], capture_output=True)  # (for the record)
             for pid in subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split():
                 try:
                     os.kill(int(pid), 9)
                 except (ProcessLookupError, ValueError):
                     pass
             _ip("netns", "del", ns, check=False)
+            shutil.rmtree("/etc/netns/" + ns, ignore_errors=True)
 
     def popen(self, ns, argv, **kw):
         return subprocess.Popen(["ip", "netns", "exec", ns] + argv, **kw)
@@ -110,7 +116,7 @@ import dns.message, dns.query
 q = dns.message.make_query(%r, "A")
 try:
     r = dns.query.udp(q, %r, timeout=3)
-    print(" ".join(rr.address for rrset in r.answer for rr in rrset) or "EMPTY")
+    print(" ".join("%%s %%d" %% (rr.address, rrset.ttl) for rrset in r.answer for rr in rrset) or "EMPTY")
 except Exception as exc:
     print("ERR", type(exc).__name__)
 """

@@ -217,6 +217,7 @@ def run(config_path):
     for ip in own_addresses():
         names.extend((ip, "%s:%d" % (ip, port)))
     cfg["dns"].setdefault("port", settings["dns_port"])
+    cfg["dns"].setdefault("ttl", 0)  # the captive answers must not outlive the phone's captivity
     prepare_data_dir(cfg, settings, config_path)
     try:
         return asyncio.run(_main(cfg, settings))

@@ -35,18 +35,24 @@ def http(net, phone, host="example.org", path="/"):
     return net.python(net.phones[phone], HTTP_GET % (WAN_HOST, path, host))
 
 
-def dns(net, phone, name="example.org"):
-    return net.python(net.phones[phone], DNS_A % (name, WAN_HOST))
+def dns(net, phone, server=PORTAL, name="example.org"):
+    """(address, ttl) of name's A record as server answers the phone; the bench is the phone's resolver."""
+    out = net.python(net.phones[phone], DNS_A % (name, server)).split()
+    return (out[0], int(out[1])) if len(out) == 2 else (out[0], None)
 
 
 def captive(net, phone):
-    """A phone is captive: its DNS answers point at the portal, its HTTP lands on the portal, HTTPS fails."""
-    return (dns(net, phone) == PORTAL and http(net, phone).startswith("302 http://%s/" % PORTAL)
+    """A phone is captive: the bench and any other resolver answer with the portal, its HTTP to the
+    internet host lands on the portal, HTTPS fails at once."""
+    return (dns(net, phone)[0] == PORTAL and dns(net, phone, WAN_HOST)[0] == PORTAL
+            and http(net, phone).startswith("302 http://%s/" % PORTAL)
             and net.python(net.phones[phone], TCP_CONNECT % (WAN_HOST, 443)).startswith("ERR"))
 
 
 def online(net, phone):
-    return "the internet host" in http(net, phone) and dns(net, phone) == WAN_HOST
+    """The internet host's page, and real answers from the bench's resolver (dnsmasq) and another."""
+    return ("the internet host" in http(net, phone) and dns(net, phone)[0] == WAN_HOST
+            and dns(net, phone, WAN_HOST)[0] == WAN_HOST)
 
 
 def captive_api(net, phone):
@@ -56,6 +62,7 @@ def captive_api(net, phone):
 
 def test_before_the_portal_every_name_and_page_leads_to_the_portal(net, agent):
     assert captive(net, 0) and captive(net, 1)
+    assert dns(net, 0) == (PORTAL, 0)  # kept by no phone: once let through, it resolves afresh
     # The Android probe gets the page that refreshes to the portal, the form itself is served.
     assert http(net, 0, "connectivitycheck.gstatic.com", "/generate_204").startswith("200")
     form = net.python(net.phones[0], HTTP_GET % (PORTAL, "/?lang=en", PORTAL))
