@@ -78,6 +78,20 @@ def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring
                 pass
         return pick_language(chosen, request.headers.get("Accept-Language"))
 
+    own_hosts = {name.lower() for name in cfg["hotspot"]["names"]} | {settings["ip"]}
+
+    async def online_already(request):
+        # A phone let through whose browser still holds a name resolved while it was captive
+        # (Chromium keeps system-resolver answers 60 s whatever the TTL) comes here with another
+        # site's Host: tell it it is online and have it try that address again shortly.
+        host = (request.headers.get("Host") or "").lower()
+        if host and host not in own_hosts and sessions.remaining(_client(request)):
+            res = internet_page(lang_of(request), "net_open", max(1, sessions.remaining(_client(request)) // 60))
+            res.headers["Refresh"] = "5"
+            return res
+
+    app.before_request_handlers.insert(0, online_already)  # before the captive probes' redirect
+
     @app.get("/internet")
     async def internet(request):
         lang = lang_of(request)
