@@ -1,7 +1,8 @@
 """The golden protocol vectors (tests/vectors/protocol_v1.json) and the edge agent: the bench-side
 checks the firmware passes on MicroPython, run on the modules the agent imports under CPython; and
 the hub's signed messages from the vectors, published on a real Mosquitto, taken in by a running
-agent (digest stored, key rotated to the vectors' derived key), a forged one refused."""
+agent (digest stored, key rotated to the vectors' derived key), a forged one refused, and a reboot
+command signed with the new key ends the process with 75 (systemd starts it again)."""
 import json
 import subprocess
 import sys
@@ -68,8 +69,17 @@ def test_a_running_agent_takes_the_hubs_vector_messages_off_the_wire(tmp_path, b
         wait_for(lambda: agent.status()["rejected"] == 1, timeout=20)
         time.sleep(0.5)
         assert json.loads((tmp_path / "flash" / "digest.json").read_text())["version"] == digest["version"]
+        # A reboot command signed with the rotated key: the agent stops with 75, for systemd to restart it.
+        from hub_server import signing
+
+        topic = vectors["cmd-rotate"]["topic"]
+        body = json.dumps({"n": 2, "cmd": "reboot"}, separators=(",", ":")).encode()
+        hub.publish(topic, signing.sign(topic=topic, body=body, key_id="k2", key=bytes.fromhex(key["key"])),
+                    qos=1).wait_for_publish(10)
+        assert agent.proc.wait(30) == 75
         hub.loop_stop()
         hub.disconnect()
     finally:
         agent.stop()
     assert not any("Traceback" in line for line in agent.lines), agent.lines
+    assert any("restarting as the hub asked" in line for line in agent.lines)
