@@ -103,7 +103,7 @@ def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring
     @app.post("/internet")
     async def go_online(request):
         lang = lang_of(request)
-        if sessions.grant(_client(request)):
+        if await asyncio.to_thread(sessions.grant, _client(request)):
             return internet_page(lang, "net_open", minutes)
         return internet_page(lang, "net_none", minutes, 503)
 
@@ -128,14 +128,14 @@ def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring
     @app.after_request
     async def open_internet_after_an_idea(request, response):
         if request.method == "POST" and request.path == "/proposals" and response.status_code == 200:
-            sessions.grant(_client(request))
+            await asyncio.to_thread(sessions.grant, _client(request))
         return response
 
 
 async def _sessions_loop(sessions):
     while True:
         await asyncio.sleep(3)
-        sessions.prune()
+        await asyncio.to_thread(sessions.prune)  # runs ip, iw or bridge: not on the portal's loop
 
 
 async def _main(cfg, settings):
