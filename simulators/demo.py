@@ -1,4 +1,5 @@
-"""`make demo`: a broker, the hub and three benches running the real firmware; Ctrl-C stops it.
+"""`make demo`: a broker, the hub, three benches running the real firmware on MicroPython and one
+Linux bench running the same core as the edge agent (`bench run`); Ctrl-C stops it.
 
 DEMO_SECONDS=N stops it cleanly after N seconds. Endpoints go to build/demo/endpoints.json.
 """
@@ -14,7 +15,8 @@ from simulators.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "build" / "demo"
-DEMO_BENCHES = [("sarajevo-centar-1", "Sarajevo Centar"), ("mostar-1", "Mostar"), ("tuzla-1", "Tuzla")]
+DEMO_BENCHES = [("sarajevo-centar-1", "Sarajevo Centar", "micropython"), ("mostar-1", "Mostar", "micropython"),
+                ("tuzla-1", "Tuzla", "micropython"), ("bihac-linux-1", "Bihać", "cpython")]
 
 
 def main() -> int:
@@ -29,8 +31,8 @@ def main() -> int:
         print("demo: preparing the hub database ...", flush=True)
         stack.migrate()
         reviewer = stack.add_reviewer("reviewer")
-        for bench_id, municipality in DEMO_BENCHES:
-            stack.add_bench(bench_id, municipality, start=False)
+        for bench_id, municipality, runtime in DEMO_BENCHES:
+            stack.add_bench(bench_id, municipality, start=False, runtime=runtime)
         stack.start_broker()
         stack.start_ingest()
         stack.start_downlink()
@@ -58,7 +60,8 @@ def main() -> int:
         print(f"Fleet dashboard:   {endpoints['dashboard']}   API schema: {endpoints['openapi']}")
         print(f"Broker:            127.0.0.1:{stack.broker_port}")
         for bid, b in stack.benches.items():
-            print(f"Bench {bid:<18} portal: {b.portal_url}/   captive DNS: {endpoints['benches'][bid]['dns']}")
+            print(f"Bench {bid:<18} portal: {b.portal_url}/   captive DNS: {endpoints['benches'][bid]['dns']}"
+                  + ("   (edge agent, CPython)" if getattr(b, "runtime", "") == "cpython" else ""))
         print(f"Endpoints written to {DEMO_DIR / 'endpoints.json'}")
         print("Open a bench portal, leave an idea, then see it on the hub. " +
               (f"Stopping in {seconds:.0f} s." if seconds else "Ctrl-C stops the demo."), flush=True)
@@ -77,7 +80,8 @@ def main() -> int:
             worker.wait(10)
         stack.stop()
         for bid, b in stack.benches.items():
-            print(f"bench {bid}: peak heap {b.peak_heap} bytes of {b.heap}")
+            if getattr(b, "runtime", "") != "cpython":  # the agent has no ESP32 heap to report
+                print(f"bench {bid}: peak heap {b.peak_heap} bytes of {b.heap}")
     return 0
 
 

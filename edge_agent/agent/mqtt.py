@@ -61,8 +61,8 @@ class PahoUplink(Uplink):
             client.tls_set_context(self._ctx)
         online = self._status("online")  # n, then the Last Will n + 1, as on the ESP32
         client.will_set(self.topic("status"), self._status("offline"), qos=1, retain=True)
-        answered = asyncio.get_running_loop().create_future()
         loop = asyncio.get_running_loop()
+        answered = loop.create_future()  # CONNACK's reason, from paho's thread
 
         def on_connect(c, userdata, flags, reason, props):
             loop.call_soon_threadsafe(lambda: answered.done() or answered.set_result(reason))
