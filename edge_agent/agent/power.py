@@ -65,7 +65,7 @@ def blinka_i2c():
         import busio
     except (ImportError, NotImplementedError, RuntimeError) as exc:
         raise OSError("no I2C bus: Blinka is not installed or does not know this board (%s); "
-                      "pip install adafruit-blinka and enable I2C" % exc)
+                      "pip install -e '.[agent]' (Blinka) and enable I2C" % exc)
     try:
         return busio.I2C(board.SCL, board.SDA)
     except (ValueError, RuntimeError, OSError) as exc:
