@@ -11,10 +11,13 @@ from hub_server.proposals import views as review_views
 review = [
     path("", review_views.review_queue, name="review-home"),
     path("p/<str:proposal_id>/", review_views.proposal_detail, name="review-detail"),
+    path("p/<str:proposal_id>/contact/", review_views.proposal_contact, name="review-contact"),
+    path("p/<str:proposal_id>/erase/<str:what>/", review_views.proposal_erase, name="review-erase"),
     path("p/<str:proposal_id>/<str:decision>/", review_views.proposal_decide, name="review-decide"),
     path("actions/", review_views.action_list, name="review-actions"),
     path("actions/<int:action_id>/", review_views.action_detail, name="review-action"),
     path("audit/", review_views.audit_log, name="review-audit"),
+    path("mail-failures/", review_views.mail_failures, name="review-mail-failures"),
     path("organisations/", membership_views.organisations, name="organisations"),
     path("organisations/<int:organisation_id>/<str:decision>/", membership_views.organisation_decide,
          name="organisation-decide"),
@@ -27,6 +30,7 @@ public = [
     path("receipt/<str:code>/", portal_views.receipt, name="portal-receipt-code"),
     path("benches/", portal_views.benches, name="portal-benches"),
     path("apply/", membership_views.apply, name="portal-apply"),
+    path("my-data/", portal_views.my_data, name="portal-my-data"),
     path("open-data/", portal_views.open_data_index, name="portal-open-data"),
     path("open-data/<str:dataset>.<str:fmt>", portal_views.export, name="portal-export"),
 ]
@@ -37,7 +41,7 @@ fleet = [
 ]
 
 urlpatterns = [
-    path("", review_views.review_queue, name="proposal-list"),
+    path("", review_views.review_queue),  # the hub's front door is the review queue
     path("review/", include(review)),
     path("public/", include(public)),
     path("fleet/", include(fleet)),

@@ -30,7 +30,7 @@ def main() -> int:
     try:
         print("demo: preparing the hub database ...", flush=True)
         stack.migrate()
-        reviewer = stack.add_reviewer("reviewer")
+        reviewer = stack.add_administrator("reviewer")
         for bench_id, municipality, runtime in DEMO_BENCHES:
             stack.add_bench(bench_id, municipality, start=False, runtime=runtime)
         stack.start_broker()

@@ -52,6 +52,17 @@ class LinuxHotspot:
     def address(self):
         return self.s["ip"]
 
+    def clients(self):
+        """Phones on the hotspot now (a count, as on the ESP32): hostapd's stations, if iw can tell."""
+        if not self.on:
+            return 0
+        try:
+            dump = subprocess.run(["iw", "dev", self.s["lan_if"], "station", "dump"], capture_output=True,
+                                  text=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return 0
+        return sum(1 for line in dump.stdout.splitlines() if line.startswith("Station "))
+
     def write_configs(self, max_clients=None):
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "hostapd.conf").write_text(

@@ -9,6 +9,7 @@ import ssl
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
+from benchcore import contract
 from benchcore.compat import ticks_ms
 from benchcore.uplink import Uplink
 
@@ -60,7 +61,7 @@ class PahoUplink(Uplink):
         if self._ctx is not None:
             client.tls_set_context(self._ctx)
         online = self._status("online")  # n, then the Last Will n + 1, as on the ESP32
-        client.will_set(self.topic("status"), self._status("offline"), qos=1, retain=True)
+        client.will_set(self.topic(contract.status), self._status("offline"), qos=1, retain=True)
         loop = asyncio.get_running_loop()
         answered = loop.create_future()  # CONNACK's reason, from paho's thread
 
@@ -80,9 +81,9 @@ class PahoUplink(Uplink):
         reason = await asyncio.wait_for(answered, m.get("connect_timeout_s", 10))
         if reason.is_failure:
             raise OSError("broker refused: %s" % reason)
-        client.subscribe([(self.topic(leaf), 1) for leaf in ("ack", "cmd", "config", "digest")])
+        client.subscribe([(self.topic(leaf), 1) for leaf in contract.DOWNLINK_LEAVES])
         self._client = _Publisher(client)
-        self._client.publish(self.topic("status"), online, True, 1)
+        self._client.publish(self.topic(contract.status), online, True, 1)
         self._in_flight = None
         self._last_tx = self._last_rx = ticks_ms()
         self._last_telemetry = ticks_ms() - self.telemetry_every_ms + 3000
@@ -105,7 +106,7 @@ class PahoUplink(Uplink):
         """Going down on purpose: say "offline" (retained) rather than leave it to the Last Will."""
         if self.connected and self._paho is not None:
             try:
-                self._paho.publish(self.topic("status"), self._status("offline"), qos=1, retain=True).wait_for_publish(2)
+                self._paho.publish(self.topic(contract.status), self._status("offline"), qos=1, retain=True).wait_for_publish(2)
             except (RuntimeError, ValueError, OSError):
                 pass
         self._disconnect()

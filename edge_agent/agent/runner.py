@@ -139,7 +139,8 @@ async def _sessions_loop(sessions):
 
 
 async def _main(cfg, settings):
-    from benchcore.downlink import Downlink
+    from benchcore import contract as c
+    from benchcore.downlink import Downlink, stored_settings
     from benchcore.keyring import Keyring
     from benchcore.outbox import Outbox
     from benchcore.state import BenchState
@@ -166,14 +167,17 @@ async def _main(cfg, settings):
     sessions = Sessions(firewall, settings["lan_if"], settings["session_s"], log=log)
     power = AgentPowerTask(cfg, hotspot, modem=settings["modem"], log=log)
     keyring = Keyring(cfg)
-    downlink = Downlink(state, keyring, log=log, on_config=power.configure)
+    downlink = Downlink(state, keyring, log=log)
 
-    def telemetry():
-        return [("firmware", VERSION), ("outbox", len(outbox)), ("ap", hotspot.on),
-                ("clients", len(sessions))] + power.telemetry()
+    def telemetry():  # as benchcore.app's, without the ESP32's heap
+        return [(c.firmware, VERSION), (c.outbox, len(outbox)), (c.ap, hotspot.on),
+                (c.clients, hotspot.clients())] + power.telemetry()
 
     uplink = PahoUplink(cfg, outbox, state, keyring, boot, log=log, telemetry=telemetry, downlink=downlink)
-    if power.start():
+    powered = power.start()
+    downlink.on_config = lambda settings: (power.configure(settings), uplink.apply_settings(settings))
+    downlink.on_config(stored_settings())  # what the hub last sent holds after any restart
+    if powered:
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
     app = _captive_portal(cfg, hotspot, outbox, uplink, power)

@@ -49,9 +49,12 @@ def start_hotspot(cfg):
 
 
 def _telemetry(outbox, heap, power, hotspot):
+    from benchcore import contract as c
+
     def pairs():
-        return [("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
-                ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry()
+        return [(c.firmware, VERSION), (c.outbox, len(outbox)), (c.heap_free, gc.mem_free()),
+                (c.heap_peak, heap.peak), (c.ap, hotspot.on), (c.clients, hotspot.clients())
+                ] + power.telemetry()
 
     return pairs
 
@@ -87,7 +90,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
         return info
 
     app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
-                     portal_cfg=cfg["portal"])
+                     portal_cfg=cfg["portal"], seal_key=cfg.get("seal_key"))
     dns = cfg.get("dns", {})
     app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log, ttl=dns.get("ttl"))
     asyncio.create_task(app.dns.run())
@@ -96,7 +99,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
 
 async def _main(cfg):
     from benchcore import protocol
-    from benchcore.downlink import Downlink
+    from benchcore.downlink import Downlink, stored_settings
     from benchcore.keyring import Keyring
     from benchcore.power_task import PowerTask
     from benchcore.state import BenchState
@@ -112,10 +115,13 @@ async def _main(cfg):
     heap = HeapWatch()
     power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
-    downlink = Downlink(state, keyring, log=log, on_config=power.configure)
+    downlink = Downlink(state, keyring, log=log)
     uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap, power, hotspot),
                     downlink=downlink)
-    if power.start():
+    powered = power.start()
+    downlink.on_config = lambda settings: (power.configure(settings), uplink.apply_settings(settings))
+    downlink.on_config(stored_settings())  # what the hub last sent holds after any reboot or deep sleep
+    if powered:
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
     app = _captive_portal(cfg, hotspot, outbox, uplink, power)
@@ -127,6 +133,7 @@ async def _main(cfg):
             "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
+            "config_version": state.get("config_version", 0), "telemetry_s": uplink.telemetry_every_ms // 1000,
             "heap_free": gc.mem_free(), "heap_peak": heap.peak,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 

@@ -1,9 +1,9 @@
 """Alert emails to the network's staff, once per alert."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 
 from hub_server.fleet_health.models import Alert
+from hub_server.mail.services import mail_send
 
 
 def alert_recipients() -> list[str]:
@@ -16,9 +16,10 @@ def send_alert(*, alert_id: int) -> None:
     if alert.emailed:
         return
     recipients = alert_recipients()
-    if recipients:
-        send_mail(f"LINK bench {alert.bench_id}: {alert.get_kind_display().lower()}",
-                  f"Bench {alert.bench_id} ({alert.bench.municipality}): {alert.get_kind_display()}.\n"
-                  f"{alert.detail}\nOpened {alert.opened:%Y-%m-%d %H:%M %Z}.\n"
-                  f"Dashboard: {settings.HUB_PUBLIC_URL}/fleet/{alert.bench_id}/\n", None, recipients)
+    if recipients and not mail_send(
+            purpose="fleet-alert", subject=f"LINK bench {alert.bench_id}: {alert.get_kind_display().lower()}",
+            body=f"Bench {alert.bench_id} ({alert.bench.municipality}): {alert.get_kind_display()}.\n"
+                 f"{alert.detail}\nOpened {alert.opened:%Y-%m-%d %H:%M %Z}.\n"
+                 f"Dashboard: {settings.HUB_PUBLIC_URL}/fleet/{alert.bench_id}/\n", to=recipients):
+        return  # recorded as a MailFailure; the alert stays marked as not emailed
     Alert.objects.filter(pk=alert_id).update(emailed=True)

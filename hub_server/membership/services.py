@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership import emails, roles
 from hub_server.membership.models import ApiToken, Membership, Municipality, Organisation
 from hub_server.proposals.models import AuditEntry
@@ -37,7 +39,7 @@ def organisation_apply(*, name: str, registration_number: str, municipalities: l
         name=name.strip(), registration_number=registration_number.strip(), contact_name=contact_name.strip(),
         contact_email=contact_email.strip(), principles_accepted=True)
     organisation.municipalities.set([municipality_ensure(name=m) for m in municipalities])
-    transaction.on_commit(lambda: emails.send_application_received(organisation_id=organisation.id))
+    mail_on_commit(lambda: emails.send_application_received(organisation_id=organisation.id))
     return organisation
 
 
@@ -75,7 +77,7 @@ def organisation_approve(*, organisation: Organisation, by) -> object:
     AuditEntry.objects.create(actor=by, verb=AuditEntry.Verb.ORG_APPROVE, subject=organisation.name[:200],
                               before={"status": "pending"}, after={"status": "approved", "reviewer": user.username})
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
     return user
 
 
@@ -99,7 +101,20 @@ def reviewer_add(*, organisation: Organisation, email: str, full_name: str = "")
         raise ValidationError("Only an approved organisation's members can review.")
     user = _reviewer_account(organisation=organisation, email=email, full_name=full_name)
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    return user
+
+
+@transaction.atomic
+def administrator_ensure(*, username: str, password: str):
+    """A network administrator account (all municipalities, applications, the fleet), or a new password."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first() or User(username=username)
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=roles.ADMINISTRATORS))
     return user
 
 

@@ -6,8 +6,10 @@ from django.views.decorators.http import require_POST
 
 from hub_server.membership import forms, selectors, services
 from hub_server.membership.models import Organisation
+from hub_server.portal.throttle import throttled
 
 
+@throttled("apply")
 def apply(request):
     """The public application form for CSOs (no account needed)."""
     municipalities = selectors.municipality_choices()

@@ -17,7 +17,9 @@ class QueueFilterForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices)
+    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices,
+                               error_messages={"invalid_choice": "Unknown decline reason %(value)r.",
+                                               "required": "A decline needs a reason."})
     note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
                            label="Public note")
 
@@ -29,6 +31,9 @@ class DuplicateForm(forms.Form):
 class EditForm(forms.Form):
     category = forms.ChoiceField(choices=Proposal.Category.choices)
     tags = forms.CharField(required=False, max_length=200, help_text="Comma-separated")
+
+    def clean_tags(self) -> list[str]:
+        return self.cleaned_data["tags"].split(",")
 
 
 class RedactForm(forms.Form):

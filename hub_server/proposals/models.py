@@ -40,6 +40,8 @@ class Proposal(models.Model):
     name = models.CharField(max_length=80, blank=True)
     contact = models.CharField(max_length=120, blank=True)
     consent = models.BooleanField(default=False)
+    contact_erased = models.DateTimeField(null=True, blank=True,
+                                          help_text="When name and contact were erased (retention or the citizen)")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
     created = models.DateTimeField(null=True, blank=True, help_text="When the citizen submitted it (bench clock)")
     received = models.DateTimeField(auto_now_add=True)
@@ -135,11 +137,17 @@ class AuditEntry(models.Model):
         ACTION_UPDATE = "action_update", "Updated an action"
         ORG_APPROVE = "org_approve", "Approved an organisation"
         ORG_DECLINE = "org_decline", "Declined an organisation"
+        CONTACT_VIEW = "contact_view", "Viewed the contact details"
+        CONTACT_ERASE = "contact_erase", "Erased the contact details"
+        DATA_COPY = "data_copy", "Gave the citizen a copy of their data"
+        ERASE = "erase", "Erased the idea"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     verb = models.CharField(max_length=16, choices=Verb.choices)
-    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    # No cascade and no database constraint: the entry, with the idea's id, outlives an erased idea.
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="audit")
     action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
     subject = models.CharField(max_length=200, blank=True, help_text="What else it was about (an organisation)")
     before = models.JSONField(default=dict)
@@ -151,3 +159,16 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb}"
+
+
+class ErasedProposal(models.Model):
+    """What is left of an erased idea: its id, so that a bench sending it again is acknowledged
+    (the bench then forgets it) without the idea being stored again. Nothing personal is kept."""
+
+    id = models.CharField(primary_key=True, max_length=16)
+    bench_id = models.CharField(max_length=32)
+    erased = models.DateTimeField(auto_now_add=True)
+    why = models.CharField(max_length=40)
+
+    def __str__(self):
+        return f"{self.id} erased {self.erased:%Y-%m-%d} ({self.why})"

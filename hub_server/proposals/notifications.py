@@ -3,10 +3,10 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from hub_server.mail.services import mail_on_commit, mail_send
 from hub_server.membership.models import Membership, Municipality, Organisation
 from hub_server.proposals.models import Proposal
 from hub_server.proposals.text import inert, inert_line
@@ -49,7 +49,8 @@ def reviewers_notify_new(*, now=None) -> int:
                 lines.append(f"... and {len(batch) - BATCH_LIST} more")
             subject = f"LINK: {len(batch)} new proposal(s) in {inert_line(municipality, 80)}"
             body = "\n".join(lines) + f"\n\nReview queue: {settings.HUB_PUBLIC_URL}/review/\n"
-            transaction.on_commit(lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r))
+            mail_on_commit(lambda s=subject, b=body, r=recipients: mail_send(purpose="reviewers-new", subject=s, body=b,
+                                                                         to=r))
             sent += 1
     return sent
 
@@ -65,4 +66,4 @@ def send_citizen_status(*, proposal_id: str) -> None:
     if action and action.public_answer:
         body += f"\nThe municipality's answer: {inert(action.public_answer, 500)}\n"
     body += f"\nSee it at {settings.HUB_PUBLIC_URL}/public/receipt/{p.receipt}/\n"
-    send_mail(f"LINK {p.receipt}: {status}", body, None, [p.contact])
+    mail_send(purpose="citizen-status", subject=f"LINK {p.receipt}: {status}", body=body, to=[p.contact])

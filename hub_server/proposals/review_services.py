@@ -1,6 +1,8 @@
 """Review decisions and actions: every write of the review workflow, each with its audit entry.
 
-Keyword-only, in one transaction each; emails and the bench digest go out only after commit.
+Keyword-only, in one transaction each. The bench digest is queued in that transaction (it commits
+with the decision); emails go out after the commit and can fail without undoing anything
+(mail.services).
 Permission checks are the views' and the API's job (membership.selectors.user_can_review); the
 services trust their caller, like the ingest's do.
 """
@@ -8,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from hub_server.fleet_health.signals import digest_changed_on_commit
+from hub_server.fleet_health.signals import digest_changed_queue
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership.services import municipality_ensure
 from hub_server.proposals import notifications
 from hub_server.proposals.models import Action, ActionUpdate, AuditEntry, Proposal
@@ -25,6 +28,11 @@ def _locked(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().select_related("bench").get(pk=proposal.pk)
 
 
+def _tell_citizens_on_commit(proposal_ids: list[str]) -> None:
+    for pid in proposal_ids:  # one hook each: one citizen's failing address does not stop the next email
+        mail_on_commit(lambda pid=pid: notifications.send_citizen_status(proposal_id=pid))
+
+
 def _change(*, proposal: Proposal, by, verb: str, changes: dict) -> Proposal:
     proposal = _locked(proposal)
     before = _snapshot(proposal, changes)
@@ -37,9 +45,8 @@ def _change(*, proposal: Proposal, by, verb: str, changes: dict) -> Proposal:
     AuditEntry.objects.create(actor=by, verb=verb, proposal=proposal, before=before,
                               after=_snapshot(proposal, changes))
     if status_moved:
-        pid = proposal.pk
-        transaction.on_commit(lambda: notifications.send_citizen_status(proposal_id=pid))
-    digest_changed_on_commit(municipality=proposal.bench.municipality)
+        _tell_citizens_on_commit([proposal.pk])
+    digest_changed_queue(municipality=proposal.bench.municipality)
     return proposal
 
 
@@ -127,9 +134,8 @@ def action_create(*, municipality: str, title: str, proposals: list[Proposal], b
     AuditEntry.objects.create(actor=by, verb=AuditEntry.Verb.ACTION_CREATE, action=action, before={},
                               after={"title": title, "status": action.status,
                                      "proposals": sorted(p.pk for p in linked)})
-    ids = [p.pk for p in linked]
-    transaction.on_commit(lambda: [notifications.send_citizen_status(proposal_id=i) for i in ids])
-    digest_changed_on_commit(municipality=municipality)
+    _tell_citizens_on_commit([p.pk for p in linked])
+    digest_changed_queue(municipality=municipality)
     return action
 
 
@@ -149,7 +155,6 @@ def action_update(*, action: Action, by, status: str, note: str, public_answer: 
                               after={"status": action.status, "public_answer": action.public_answer,
                                      "note": update.note})
     if before["status"] != status:
-        ids = list(action.proposals.values_list("pk", flat=True))
-        transaction.on_commit(lambda: [notifications.send_citizen_status(proposal_id=i) for i in ids])
-    digest_changed_on_commit(municipality=action.municipality.name)
+        _tell_citizens_on_commit(list(action.proposals.values_list("pk", flat=True)))
+    digest_changed_queue(municipality=action.municipality.name)
     return update

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.staticfiles.management.commands.collectstatic import Command as CollectStatic
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -14,10 +15,16 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         import waitress
 
+        call_command(CollectStatic(), interactive=False, verbosity=0)
+        # After collectstatic: whitenoise lists the static files once, when the application is made
+        # (made first, a fresh install served its first run without CSS).
         from hub_server.wsgi import application
 
-        call_command(CollectStatic(), interactive=False, verbosity=0)
+        # Only the configured proxy (HUB_BEHIND_PROXY=1, HUB_TRUSTED_PROXY) may say who the client is
+        # and whether it used HTTPS; waitress removes those headers from everyone else.
+        proxy = {"trusted_proxy": settings.HUB_TRUSTED_PROXY, "trusted_proxy_count": settings.HUB_TRUSTED_PROXY_COUNT,
+                 "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}} if settings.HUB_TRUSTED_PROXY else {}
         self.stdout.write(f"hub: serving on http://{opts['host']}:{opts['port']}/", ending="\n")
         self.stdout.flush()
         waitress.serve(application, host=opts["host"], port=opts["port"], threads=opts["threads"],
-                       ident="hub", clear_untrusted_proxy_headers=True)
+                       ident="hub", clear_untrusted_proxy_headers=True, **proxy)
