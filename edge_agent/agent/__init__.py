@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware"
+SHIMS = Path(__file__).resolve().parent / "shims"
 
 
 def use_firmware():
-    """Make the firmware's benchcore importable: the agent runs those modules, not copies."""
-    if str(FIRMWARE) not in sys.path:
-        sys.path.insert(0, str(FIRMWARE))
+    """Make the firmware's benchcore importable (the agent runs those modules, not copies), and
+    the MicroPython modules it uses that CPython lacks (shims/: cryptolib), as the simulator's
+    shims stand in for machine and network."""
+    for path in (FIRMWARE, SHIMS):
+        if str(path) not in sys.path:
+            sys.path.insert(0 if path == FIRMWARE else len(sys.path), str(path))

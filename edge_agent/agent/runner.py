@@ -53,7 +53,7 @@ def _client(request):
     return request.client_addr[0] if request.client_addr else "?"
 
 
-def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring):
+def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring, state):
     from benchcore import pages
     from benchcore.forms import FormError, parse_urlencoded
     from benchcore.i18n import pick_language, strings
@@ -122,6 +122,7 @@ def add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring
             "bench": cfg["bench_id"], "firmware": VERSION, "runtime": "edge-agent", "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id, "sessions": len(sessions),
+            "config_version": state.get("config_version", 0), "telemetry_s": uplink.telemetry_every_ms // 1000,
             "internet_sharing": sessions.available,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
@@ -181,7 +182,7 @@ async def _main(cfg, settings):
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
     app = _captive_portal(cfg, hotspot, outbox, uplink, power)
-    add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring)
+    add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring, state)
     if keyring.usable:
         asyncio.create_task(uplink.run())
     else:

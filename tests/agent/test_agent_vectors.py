@@ -53,7 +53,7 @@ def test_a_running_agent_takes_the_hubs_vector_messages_off_the_wire(tmp_path, b
         hub.connect("127.0.0.1", broker)
         hub.loop_start()
         vectors = {v["name"]: v for v in SPEC["vectors"]}
-        for name in ("digest", "cmd-rotate", "ack"):
+        for name in ("digest", "cmd-time", "cmd-rotate", "config", "ack"):
             hub.publish(vectors[name]["topic"], vectors[name]["payload"].encode(), qos=1).wait_for_publish(10)
         digest = json.loads(vectors["digest"]["body"])
         wait_for(lambda: (tmp_path / "flash" / "digest.json").exists(), timeout=20)
@@ -61,6 +61,9 @@ def test_a_running_agent_takes_the_hubs_vector_messages_off_the_wire(tmp_path, b
         key = wait_for(lambda: (tmp_path / "flash" / "key.json").exists() and
                        json.loads((tmp_path / "flash" / "key.json").read_text()), timeout=20)
         assert key["key"] == vectors["cmd-rotate"]["derived_key"] and key["key_id"] == "k2"
+        config = json.loads(vectors["config"]["body"])
+        wait_for(lambda: agent.status()["config_version"] == config["version"], timeout=20)
+        assert agent.status()["telemetry_s"] == config["settings"]["telemetry_s"]  # the hub's setting applied
         assert agent.status()["rejected"] == 0 and agent.status()["key_id"] == "k2"
         # The same digest with one byte changed: refused, counted, nothing stored.
         forged = bytearray(vectors["digest"]["payload"].encode())
@@ -73,7 +76,8 @@ def test_a_running_agent_takes_the_hubs_vector_messages_off_the_wire(tmp_path, b
         from hub_server import signing
 
         topic = vectors["cmd-rotate"]["topic"]
-        body = json.dumps({"n": 2, "cmd": "reboot"}, separators=(",", ":")).encode()
+        n = json.loads(vectors["cmd-rotate"]["body"])["n"] + 1
+        body = json.dumps({"n": n, "cmd": "reboot"}, separators=(",", ":")).encode()
         hub.publish(topic, signing.sign(topic=topic, body=body, key_id="k2", key=bytes.fromhex(key["key"])),
                     qos=1).wait_for_publish(10)
         assert agent.proc.wait(30) == 75
