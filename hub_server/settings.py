@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "hub_server.fleet_health",
     "hub_server.portal",
     "hub_server.api",
+    "hub_server.languages",
     "hub_server.mail",
 ]
 MIDDLEWARE = [
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hub_server.languages.middleware.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -85,9 +87,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "bs"
-# Public portal languages; "sr" is Serbian in Cyrillic (Django's convention), "sr-latn" in Latin.
+# The five languages of the hub; "sr" is Serbian in Cyrillic (Django's convention), "sr-latn" in Latin.
 LANGUAGES = [("bs", "Bosanski"), ("hr", "Hrvatski"), ("sr-latn", "Srpski (latinica)"), ("sr", "Српски (ћирилица)"),
              ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the hub's catalogues (`hub messages update|check|compile`)
+FORMAT_MODULE_PATH = ["hub_server.formats"]  # local short dates for bs and en
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Sarajevo"
 USE_I18N = True
 USE_TZ = True

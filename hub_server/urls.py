@@ -4,7 +4,9 @@ from django.urls import include, path
 
 from hub_server.api.api import api
 from hub_server.fleet_health import views as fleet_views
+from hub_server.languages import views as language_views
 from hub_server.membership import views as membership_views
+from hub_server.portal import live
 from hub_server.portal import views as portal_views
 from hub_server.proposals import views as review_views
 
@@ -17,6 +19,7 @@ review = [
     path("actions/", review_views.action_list, name="review-actions"),
     path("actions/<int:action_id>/", review_views.action_detail, name="review-action"),
     path("audit/", review_views.audit_log, name="review-audit"),
+    path("live.json", live.staff_marker, name="review-live"),
     path("mail-failures/", review_views.mail_failures, name="review-mail-failures"),
     path("organisations/", membership_views.organisations, name="organisations"),
     path("organisations/<int:organisation_id>/<str:decision>/", membership_views.organisation_decide,
@@ -24,6 +27,7 @@ review = [
 ]
 public = [
     path("", portal_views.home, name="portal-home"),
+    path("live.json", live.public_marker, name="portal-live"),
     path("ideas/<str:proposal_id>/", portal_views.idea, name="portal-idea"),
     path("actions/<int:action_id>/", portal_views.action, name="portal-action"),
     path("receipt/", portal_views.receipt, name="portal-receipt"),
@@ -46,7 +50,7 @@ urlpatterns = [
     path("public/", include(public)),
     path("fleet/", include(fleet)),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_views.set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(

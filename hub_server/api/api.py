@@ -4,6 +4,7 @@ OpenAPI schema at /api/v1/openapi.json."""
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -95,7 +96,7 @@ def ideas(request, municipality: str = "", q: str = "", offset: int = 0, limit: 
 def idea(request, proposal_id: str):
     p = selectors.public_ideas().filter(pk=proposal_id).first()
     if p is None:
-        raise HttpError(404, "No such validated idea.")
+        raise HttpError(404, _("No such validated idea."))
     return _idea(p)
 
 
@@ -151,7 +152,7 @@ def _forbidden(request, exc):
 def staff_queue(request, status: str = "new", municipality: str = "", limit: int = 50):
     scope = user_review_scope(user=request.user, municipality=municipality)
     if scope == set():
-        raise HttpError(403, "This token's user reviews no municipality.")
+        raise HttpError(403, _("This token's user reviews no municipality."))
     qs = selectors.review_queue(municipalities=scope, status=status)[:max(1, min(limit, 200))]
     return [_queue_item(p) for p in qs]
 
@@ -182,7 +183,7 @@ def staff_decide(request, proposal_id: str, body: Decision):
 @api.get("/staff/fleet", response=list[FleetRow], auth=TokenAuth(), tags=["staff"])
 def staff_fleet(request):
     if not request.user.has_perm("fleet_health.view_fleet"):
-        raise HttpError(403, "This token's user cannot see the fleet.")
+        raise HttpError(403, _("This token's user cannot see the fleet."))
     out = []
     for row in dashboard_rows():
         r = row["reading"]

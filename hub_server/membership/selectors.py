@@ -1,5 +1,6 @@
 """Reads about membership: which municipalities a person may act on."""
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django.db.models import QuerySet
 
 from hub_server.fleet.models import Bench
@@ -45,7 +46,7 @@ def user_review_scope(*, user, municipality: str = "") -> set[str] | None:
         return set()
     if municipality:
         if scope is not None and municipality not in scope:
-            raise PermissionDenied("You do not review proposals of this municipality.")
+            raise PermissionDenied(_("You do not review proposals of this municipality."))
         return {municipality}
     return scope
 

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hub_server.fleet_health.selectors import public_bench_list
+from hub_server.fleet_health.selectors import dashboard_rows
 from hub_server.membership.selectors import municipality_choices
 from hub_server.portal import open_data
 from hub_server.portal.forms import DataRequestForm
+from hub_server.portal.geo import map_points
 from hub_server.portal.throttle import throttled
 from hub_server.proposals import privacy_services, selectors
 from hub_server.proposals.text import csv_safe, receipt_normalise
@@ -37,7 +38,7 @@ def home(request):
 def idea(request, proposal_id):
     p = selectors.public_idea(proposal_id=proposal_id)
     if p is None:
-        raise Http404("No such public idea.")
+        raise Http404(_("No such public idea."))
     return render(request, "portal/idea.html", {"p": p, "actions": p.actions.all() if p.status == "validated" else []})
 
 
@@ -45,7 +46,7 @@ def idea(request, proposal_id):
 def action(request, action_id):
     a = selectors.public_action(action_id=action_id)
     if a is None:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     return render(request, "portal/action.html", {"a": a})
 
 
@@ -88,7 +89,7 @@ def my_data(request):
 
 @require_GET
 def benches(request):
-    return render(request, "portal/benches.html", {"benches": public_bench_list()})
+    return render(request, "portal/benches.html", {"map_points": map_points(dashboard_rows())})
 
 
 @require_GET
@@ -111,7 +112,7 @@ def export(request, dataset, fmt):
     rows, fields = {"ideas": (open_data.idea_rows, open_data.IDEA_FIELDS),
                     "actions": (open_data.action_rows, open_data.ACTION_FIELDS)}.get(dataset, (None, None))
     if rows is None or fmt not in ("csv", "json"):
-        raise Http404("No such dataset.")
+        raise Http404(_("No such dataset."))
     licence = _licence()
     if fmt == "json":
         body = json.dumps({"licence": licence, "dataset": dataset, "fields": fields, "rows": list(rows())},

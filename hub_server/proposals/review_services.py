@@ -8,6 +8,7 @@ services trust their caller, like the ingest's do.
 """
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils import timezone
 
 from hub_server.fleet_health.signals import digest_changed_queue
@@ -69,14 +70,14 @@ def proposal_decline(*, proposal: Proposal, by, reason: str, note: str = "") -> 
 @transaction.atomic
 def proposal_mark_duplicate(*, proposal: Proposal, original: Proposal, by) -> Proposal:
     if original.pk == proposal.pk:
-        raise ValidationError("A proposal cannot duplicate itself.")
+        raise ValidationError(_("A proposal cannot duplicate itself."))
     original = Proposal.objects.select_related("bench").get(pk=original.pk)
     if original.bench.municipality != Proposal.objects.select_related("bench").get(pk=proposal.pk).bench.municipality:
-        raise ValidationError("The original must be from the same municipality.")
+        raise ValidationError(_("The original must be from the same municipality."))
     if original.duplicate_of_id:  # point at the root, never at another duplicate
         original = original.duplicate_of
     if original.pk == proposal.pk:
-        raise ValidationError("That proposal is already a duplicate of this one.")
+        raise ValidationError(_("That proposal is already a duplicate of this one."))
     return _change(proposal=proposal, by=by, verb=AuditEntry.Verb.DUPLICATE,
                    changes={"status": Proposal.Status.DUPLICATE, "duplicate_of_id": original.pk,
                             "decline_reason": "", "decline_note": ""})
@@ -100,9 +101,9 @@ def proposal_redact(*, proposal: Proposal, by, public_title: str, public_body: s
     """Replace the public text (personal data removed); the original stays for administrators."""
     public_title, public_body = public_title.strip(), public_body.strip()
     if not public_title or not public_body:
-        raise ValidationError("The redacted title and text must not be empty.")
+        raise ValidationError(_("The redacted title and text must not be empty."))
     if len(public_title) > 120 or len(public_body) > 2000:
-        raise ValidationError("The redacted text is longer than the original limits (120 / 2000).")
+        raise ValidationError(_("The redacted text is longer than the original limits (120 / 2000)."))
     return _change(proposal=proposal, by=by, verb=AuditEntry.Verb.REDACT,
                    changes={"public_title": public_title, "public_body": public_body})
 
@@ -118,15 +119,15 @@ def action_create(*, municipality: str, title: str, proposals: list[Proposal], b
     """An action for one or more validated ideas of one municipality."""
     title = title.strip()
     if not title or len(title) > 120:
-        raise ValidationError("An action needs a title of 1-120 characters.")
+        raise ValidationError(_("An action needs a title of 1-120 characters."))
     if not proposals:
-        raise ValidationError("An action links at least one validated idea.")
+        raise ValidationError(_("An action links at least one validated idea."))
     linked = list(Proposal.objects.select_related("bench").filter(pk__in=[p.pk for p in proposals]))
     for p in linked:
         if p.status != Proposal.Status.VALIDATED:
-            raise ValidationError(f"Proposal {p.receipt} is not validated.")
+            raise ValidationError(_("Proposal %(receipt)s is not validated.") % {"receipt": p.receipt})
         if p.bench.municipality != municipality:
-            raise ValidationError(f"Proposal {p.receipt} is from another municipality.")
+            raise ValidationError(_("Proposal %(receipt)s is from another municipality.") % {"receipt": p.receipt})
     action = Action.objects.create(title=title, municipality=municipality_ensure(name=municipality),
                                    public_answer=public_answer.strip()[:2000], created_by=by)
     action.proposals.set(linked)

@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from hub_server.membership.selectors import user_can_review
 from hub_server.proposals.models import Action, ActionUpdate, AuditEntry, Proposal
@@ -19,9 +20,9 @@ def proposal_for_review(*, user, proposal_id: str) -> Proposal:
     """The idea, if this user may review it: Http404 if there is none, PermissionDenied if not theirs."""
     proposal = Proposal.objects.select_related("bench", "duplicate_of").filter(pk=proposal_id).first()
     if proposal is None:
-        raise Http404("No such proposal.")
+        raise Http404(_("No such proposal."))
     if not user_can_review(user=user, municipality=proposal.bench.municipality):
-        raise PermissionDenied("You do not review proposals of this municipality.")
+        raise PermissionDenied(_("You do not review proposals of this municipality."))
     return proposal
 
 
@@ -32,7 +33,7 @@ def duplicate_original_find(*, value: str, proposal: Proposal) -> Proposal:
              .filter(Q(pk=value.lower()) | Q(receipt=value.upper()), bench__municipality=proposal.bench.municipality)
              .exclude(pk=proposal.pk).first())
     if found is None:
-        raise ValidationError("No proposal with that id or receipt code in this municipality.")
+        raise ValidationError(_("No proposal with that id or receipt code in this municipality."))
     return found
 
 
@@ -66,7 +67,7 @@ def ideas_named(*, municipality: str, keys: str) -> list[Proposal]:
     found = list(Proposal.objects.filter(bench__municipality=municipality)
                  .filter(Q(pk__in=[k.lower() for k in names]) | Q(receipt__in=[k.upper() for k in names])))
     if len(found) < len(names):
-        raise ValidationError("Some of those ideas are not in this municipality.")
+        raise ValidationError(_("Some of those ideas are not in this municipality."))
     return found
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -64,7 +65,7 @@ def proposal_contact(request, proposal_id):
     """The citizen's name and contact, shown on a separate page so that each look is audited."""
     proposal = selectors.proposal_for_review(user=request.user, proposal_id=proposal_id)
     if not request.user.has_perm("proposals.view_original_text"):
-        raise PermissionDenied("You cannot see contact details.")
+        raise PermissionDenied(_("You cannot see contact details."))
     contact = privacy_services.contact_view(proposal=proposal, by=request.user)
     return render(request, "review/contact.html", {"p": proposal, "contact": contact})
 
@@ -76,16 +77,16 @@ def proposal_erase(request, proposal_id, what):
     erase the contact details, or the whole idea. Both audited; see privacy_services."""
     proposal = selectors.proposal_for_review(user=request.user, proposal_id=proposal_id)
     if not request.user.has_perm("proposals.view_original_text"):
-        raise PermissionDenied("Only administrators erase citizens' data.")
+        raise PermissionDenied(_("Only administrators erase citizens' data."))
     if what == "contact":
         privacy_services.contact_erase(proposal=proposal, by=request.user, why="erased by an administrator")
-        messages.success(request, f"{proposal.receipt}: contact details erased.")
+        messages.success(request, _("%(receipt)s: contact details erased.") % {"receipt": proposal.receipt})
         return redirect("review-detail", proposal_id=proposal.pk)
     if what == "idea":
         privacy_services.proposal_erase(proposal=proposal, by=request.user, why="erased by an administrator")
-        messages.success(request, f"{proposal.receipt}: the idea was erased.")
+        messages.success(request, _("%(receipt)s: the idea was erased.") % {"receipt": proposal.receipt})
         return redirect("review-home")
-    raise Http404("Erase the contact or the idea.")
+    raise Http404(_("Erase the contact or the idea."))
 
 
 @login_required
@@ -98,11 +99,11 @@ def proposal_decide(request, proposal_id, decision):
     try:
         decisions.decision_apply(proposal=proposal, by=request.user, decision=decision, data=data)
     except decisions.UnknownDecision:
-        raise Http404("Unknown decision.")
+        raise Http404(_("Unknown decision."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-detail", proposal_id=proposal.pk)
-    messages.success(request, f"{proposal.receipt}: {decision} saved.")
+    messages.success(request, _("%(receipt)s: decision saved.") % {"receipt": proposal.receipt})
     return redirect("review-detail", proposal_id=proposal.pk)
 
 
@@ -110,17 +111,17 @@ def proposal_decide(request, proposal_id, decision):
 def action_list(request):
     scope = user_municipality_names(user=request.user)
     if scope == set():
-        raise PermissionDenied("You have no municipality to act for.")
+        raise PermissionDenied(_("You have no municipality to act for."))
     municipalities = user_visible_municipalities(user=request.user)
     form = forms.ActionCreateForm(municipalities=municipalities)
     if request.method == "POST":
         if not request.user.has_perm("proposals.add_action"):
-            raise PermissionDenied("You cannot create actions.")
+            raise PermissionDenied(_("You cannot create actions."))
         form = forms.ActionCreateForm(request.POST, municipalities=municipalities)
         if form.is_valid():
             data = form.cleaned_data
             if not user_can_review(user=request.user, municipality=data["municipality"]):
-                raise PermissionDenied("You do not review proposals of this municipality.")
+                raise PermissionDenied(_("You do not review proposals of this municipality."))
             try:
                 linked = selectors.ideas_named(municipality=data["municipality"], keys=data["proposals"])
                 action = review_services.action_create(municipality=data["municipality"], title=data["title"],
@@ -129,7 +130,7 @@ def action_list(request):
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
-                messages.success(request, "Action created.")
+                messages.success(request, _("Action created."))
                 return redirect("review-action", action_id=action.pk)
     return render(request, "review/actions.html", {
         "actions": selectors.actions_for(municipalities=scope), "form": form,
@@ -140,7 +141,7 @@ def action_list(request):
 def action_detail(request, action_id):
     action = get_object_or_404(Action.objects.select_related("municipality"), pk=action_id)
     if not user_can_answer(user=request.user, municipality=action.municipality.name):
-        raise PermissionDenied("You do not answer for this municipality.")
+        raise PermissionDenied(_("You do not answer for this municipality."))
     form = forms.ActionUpdateForm(initial={"status": action.status, "public_answer": action.public_answer})
     if request.method == "POST":
         form = forms.ActionUpdateForm(request.POST)
@@ -148,7 +149,7 @@ def action_detail(request, action_id):
             data = form.cleaned_data
             review_services.action_update(action=action, by=request.user, status=data["status"], note=data["note"],
                                           public_answer=data["public_answer"] or None)
-            messages.success(request, "Action updated.")
+            messages.success(request, _("Action updated."))
             return redirect("review-action", action_id=action.pk)
     return render(request, "review/action.html", {"action": action, "form": form,
                                                   "updates": action.updates.select_related("by")})
@@ -157,13 +158,13 @@ def action_detail(request, action_id):
 @login_required
 def audit_log(request):
     if user_municipality_names(user=request.user) is not None:
-        raise PermissionDenied("Only network administrators see the whole audit log.")
+        raise PermissionDenied(_("Only network administrators see the whole audit log."))
     return render(request, "review/audit.html", {"entries": selectors.audit_recent()})
 
 
 @login_required
 def mail_failures(request):
     if not user_is_network_admin(user=request.user):
-        raise PermissionDenied("Only network administrators see failed emails.")
+        raise PermissionDenied(_("Only network administrators see failed emails."))
     return render(request, "review/mail_failures.html", {"failures": mail_failures_recent()})
 

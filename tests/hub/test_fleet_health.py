@@ -49,7 +49,8 @@ def test_alerts_open_once_email_once_and_clear_on_recovery(benches, t0, django_c
                              received=t0 + timedelta(minutes=minute))
     kinds = sorted(Alert.objects.filter(cleared=None).values_list("kind", flat=True))
     assert kinds == ["low_battery", "sensor_fault"]
-    assert sorted(m.subject for m in mail.outbox) == ["LINK bench sa-1: low battery", "LINK bench sa-1: sensor fault"]
+    # in the hub's language (Bosnian) for staff who chose none in their profile
+    assert sorted(m.subject for m in mail.outbox) == ["LINK klupa sa-1: Kvar senzora", "LINK klupa sa-1: Slaba baterija"]
     telemetry_record(bench_id="sa-1", data={**FULL, "soc": 22}, received=t0 + timedelta(minutes=5))
     assert list(Alert.objects.filter(cleared=None).values_list("kind", flat=True)) == ["low_battery"]  # hysteresis
     telemetry_record(bench_id="sa-1", data={**FULL, "soc": 30}, received=t0 + timedelta(minutes=6))

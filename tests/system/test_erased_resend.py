@@ -13,7 +13,7 @@ pytestmark = pytest.mark.micropython
 def test_a_resent_erased_idea_is_acked_and_does_not_wedge_ingest(stack):
     bench = stack.add_bench("zenica-1", "Zenica")
     captured = []
-    spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured.append(m))
+    spy, _ = client(stack, *stack.hub_login("monitor"), on_message=lambda c, u, m: captured.append(m))
     spy.subscribe(protocol.topic("zenica-1", "proposal"), 1)
     first = {"title": "Česma kod škole", "body": "Treba nam česma", "category": "environment",
              "name": "Ana", "contact": "ana@example.org", "consent": "1"}

@@ -3,6 +3,8 @@ from django.contrib.staticfiles.management.commands.collectstatic import Command
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from hub_server.languages.messages import compile_catalogues
+
 
 class Command(BaseCommand):
     help = "Serve the hub's web app with waitress (a production WSGI server)."
@@ -15,9 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         import waitress
 
+        # Both before the WSGI app is built: whitenoise lists STATIC_ROOT once, when its middleware
+        # is made, so a static folder filled afterwards would answer 404 until the next restart.
+        compile_catalogues()
         call_command(CollectStatic(), interactive=False, verbosity=0)
-        # After collectstatic: whitenoise lists the static files once, when the application is made
-        # (made first, a fresh install served its first run without CSS).
         from hub_server.wsgi import application
 
         # Only the configured proxy (HUB_BEHIND_PROXY=1, HUB_TRUSTED_PROXY) may say who the client is
