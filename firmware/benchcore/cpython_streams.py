@@ -31,26 +31,6 @@ class StreamReader:
         self._ahead = data[n:]
         return n
 
-    async def read(self, n=-1):
-        if self._ahead:
-            data, self._ahead = self._ahead[:n] if n >= 0 else self._ahead, self._ahead[n:] if n >= 0 else b""
-            return data
-        return await self._reader.read(n)
-
-    async def readline(self):
-        if self._ahead:
-            i = self._ahead.find(b"\n")
-            if i >= 0:
-                line, self._ahead = self._ahead[:i + 1], self._ahead[i + 1:]
-                return line
-            line, self._ahead = self._ahead, b""
-            return line + await self._reader.readline()
-        return await self._reader.readline()
-
-    async def readexactly(self, n):
-        data = await self.read(n)
-        return data + (await self._reader.readexactly(n - len(data)) if len(data) < n else b"")
-
 
 def stream_reader(reader):
     return reader if isinstance(reader, StreamReader) else StreamReader(reader)
