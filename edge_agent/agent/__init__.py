@@ -20,3 +20,6 @@ def use_firmware():
     for path in (FIRMWARE, SHIMS):
         if str(path) not in sys.path:
             sys.path.insert(0 if path == FIRMWARE else len(sys.path), str(path))
+    from edge_agent.agent import streams
+
+    streams.install()

@@ -182,6 +182,11 @@ async def _main(cfg, settings):
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
     app = _captive_portal(cfg, hotspot, outbox, uplink, power)
+    # TTL 0 (the ESP32 gives 60 s; nobody is let through there): a phone let through resolves
+    # afresh instead of keeping the portal's address for names it looked up while captive.
+    answer = bytearray(app.dns._answer)
+    answer[6:10] = bytes(4)  # the TTL field of the 16-byte record (benchcore.dns.answer_record)
+    app.dns._answer = bytes(answer)
     add_agent_routes(app, cfg, settings, sessions, uplink, outbox, boot, keyring, state)
     if keyring.usable:
         asyncio.create_task(uplink.run())
@@ -236,7 +241,6 @@ def run(config_path):
     for ip in own_addresses():
         names.extend((ip, "%s:%d" % (ip, port)))
     cfg["dns"].setdefault("port", settings["dns_port"])
-    cfg["dns"].setdefault("ttl", 0)  # the captive answers must not outlive the phone's captivity
     prepare_data_dir(cfg, settings, config_path)
     try:
         return asyncio.run(_main(cfg, settings))

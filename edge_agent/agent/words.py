@@ -36,5 +36,15 @@ def add_to_portal():
 
     for lang in i18n.LANGUAGES:
         importlib.import_module(i18n.module_name(lang)).S.update(WORDS[lang])
-    if ("/internet", "nav_internet") not in pages.NAV:
-        pages.NAV = pages.NAV + (("/internet", "nav_internet"),)
+    footer = pages.tail
+    if getattr(footer, "with_internet", False):
+        return
+
+    def tail(lang):  # the firmware's footer, with the internet page before the nav closes
+        for part in footer(lang):
+            if part.startswith("</nav></footer>"):
+                yield '<a href="/internet?lang=%s">%s</a> ' % (lang, i18n.strings(lang)["nav_internet"])
+            yield part
+
+    tail.with_internet = True
+    pages.tail = tail

@@ -92,7 +92,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
     app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
                      portal_cfg=cfg["portal"], seal_key=cfg.get("seal_key"))
     dns = cfg.get("dns", {})
-    app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log, ttl=dns.get("ttl"))
+    app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log)
     asyncio.create_task(app.dns.run())
     return app
 

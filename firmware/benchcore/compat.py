@@ -51,24 +51,3 @@ def as_buffer(piece):
     if _STR_IS_BUFFER or not isinstance(piece, str):
         return piece
     return piece.encode()
-
-
-# The portal server's stream calls: MicroPython's asyncio as it is; on CPython (the edge agent)
-# the same calls from benchcore.cpython_streams, never imported on the bench.
-try:
-    import asyncio
-    from asyncio import core as _core
-
-    _core._io_queue
-
-    async def readable(stream):
-        """Wait until the stream's socket has bytes (or is closed) without reading any."""
-        yield _core._io_queue.queue_read(stream.s)
-
-    def stream_reader(reader):
-        return reader
-
-    sleep_ms = asyncio.sleep_ms
-    wait_for_ms = asyncio.wait_for_ms
-except (ImportError, AttributeError):  # CPython
-    from benchcore.cpython_streams import readable, sleep_ms, stream_reader, wait_for_ms  # noqa: F401

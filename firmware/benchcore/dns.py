@@ -41,9 +41,9 @@ def ipv4_bytes(address):
     return bytes(int(p) for p in parts)
 
 
-def answer_record(ip, ttl=_TTL):
+def answer_record(ip):
     """The 16-byte answer: pointer to the question's name, type A, class IN, TTL, length 4, ip."""
-    return b"\xc0\x0c\x00\x01\x00\x01" + bytes((0, 0, ttl >> 8, ttl & 0xFF, 0, 4)) + ipv4_bytes(ip)
+    return b"\xc0\x0c\x00\x01\x00\x01" + bytes((0, 0, _TTL >> 8, _TTL & 0xFF, 0, 4)) + ipv4_bytes(ip)
 
 
 def reply(query, answer, out):
@@ -90,14 +90,12 @@ def reply(query, answer, out):
 
 
 class CaptiveDNS:
-    def __init__(self, ip, port=53, host="0.0.0.0", log=print, ttl=None):
-        """ttl: seconds a phone may keep the answer (default _TTL); the edge agent gives 0, so a
-        phone let through to the internet is not held at the portal by names it resolved before."""
+    def __init__(self, ip, port=53, host="0.0.0.0", log=print):
         self.ip = ip
         self.port = port
         self.host = host
         self._log = log
-        self._answer = answer_record(ip, _TTL if ttl is None else ttl)
+        self._answer = answer_record(ip)
         self.answered = 0
         self.dropped = 0
 

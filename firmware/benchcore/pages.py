@@ -9,8 +9,6 @@ from benchcore.forms import LIMITS
 from benchcore.i18n import NATIVE_NAMES, strings
 
 _DIGEST_CHARS = const(2000)
-# The footer's links; the edge agent adds its "internet" page (edge_agent/agent/words.py).
-NAV = (("/", "nav_form"), ("/ideas", "nav_digest"), ("/status", "nav_status"))
 # Contrast: text #111 and links #04a on white, black on #0b5; focus ring 3px, never removed.
 _CSS = ("body{font-family:sans-serif;max-width:36em;margin:0 auto;padding:.8em;line-height:1.4;color:#111;"
         "background:#fff}a{color:#04a}label{display:block;margin-top:.8em;font-weight:bold}"
@@ -44,7 +42,7 @@ def head(lang, title, path="/"):
 def tail(lang):
     s = strings(lang)
     yield '</main><footer><nav aria-label="%s">' % s["nav"]
-    for path, key in NAV:
+    for path, key in (("/", "nav_form"), ("/ideas", "nav_digest"), ("/status", "nav_status")):
         yield '<a href="%s?lang=%s">%s</a> ' % (path, lang, s[key])
     yield "</nav></footer></body></html>"
 

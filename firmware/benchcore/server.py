@@ -26,7 +26,7 @@ import gc
 
 from microdot.microdot import Microdot, NoCaseDict, Request, Response
 
-from benchcore.compat import const, readable, sleep_ms, stream_reader, ticks_diff, ticks_ms, wait_for_ms
+from benchcore.compat import const, ticks_diff, ticks_ms
 
 # Requests are served MAX_ACTIVE at a time, at most two per phone: the heap has room for a few in flight,
 # not for every phone at once. Up to MAX_WAITING more connections wait their turn (lwIP on the
@@ -74,6 +74,14 @@ def _canned(code):
     return ("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n"
             "Cache-Control: no-store\r\n%s\r\n%s" % (text[:-1], len(text),
                                                      _RETRY.get(code, ""), text)).encode()
+
+
+from asyncio import core as _core
+
+
+async def _readable(sock):
+    """Wait until the socket has bytes (or is closed) without reading any."""
+    yield _core._io_queue.queue_read(sock)
 
 
 class TokenBuckets:
@@ -261,7 +269,7 @@ class PortalServer(Microdot):
         """While requests are in service: 408 for a head or body too slow, close an answer that
         is not read, and free a slot for a phone that has none."""
         while self.active or self._waiting:
-            await sleep_ms(_TICK_MS)
+            await asyncio.sleep_ms(_TICK_MS)
             now = ticks_ms()
             quiet = None
             for slot in self._slots:
@@ -288,7 +296,6 @@ class PortalServer(Microdot):
         self._watchdog = None
 
     async def handle_request(self, reader, writer):
-        reader = stream_reader(reader)
         client = _peer(writer)
         if self._per_client.get(client, 0) >= MAX_PER_CLIENT and not self._evict_idle(client):
             return await self._refuse(writer)
@@ -303,7 +310,7 @@ class PortalServer(Microdot):
             # a slot (and its buffer) only once its first bytes have come.
             self._idle.append(entry)
             try:
-                await wait_for_ms(readable(reader), self.timeout)
+                await asyncio.wait_for_ms(_readable(reader.s), self.timeout)
             except asyncio.TimeoutError:
                 self.timed_out += 1
                 return await _send(writer, None)  # an idle connection that timed out is just closed
@@ -319,7 +326,7 @@ class PortalServer(Microdot):
                     if ticks_diff(ticks_ms(), since) > self.timeout:
                         self.timed_out += 1
                         return await _send(writer, 408)
-                    await sleep_ms(_WAIT_MS)
+                    await asyncio.sleep_ms(_WAIT_MS)
                 self._waiting.remove(entry)
             self.active += 1
             self._busy.append(client)
