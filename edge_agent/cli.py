@@ -20,7 +20,7 @@ def cmd_image(args):
 def cmd_run(args):
     from edge_agent.agent.runner import run
 
-    raise SystemExit(run(args.config))
+    return run(args.config)  # 78: bad config, 75: the hub asked for a restart
 
 
 def main(argv=None):
@@ -31,16 +31,21 @@ def main(argv=None):
     image = sub.add_parser("image", help="write a complete flash image tree (firmware .mpy + lib/)")
     image.add_argument("--out", default="build/device/image")
     image.set_defaults(func=cmd_image)
+    from edge_agent.device.cli import add_device_commands
+
+    add_device_commands(sub)  # flash, deploy, provision, doctor, console, logs
     run = sub.add_parser("run", help="run the bench core on this Linux board (edge agent, docs/edge-agent.md)")
     run.add_argument("--config", required=True, help="the bench's config.json")
     run.set_defaults(func=cmd_run)
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print(f"bench {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # a technician needs the reason, not a traceback
         print(f"bench {args.command}: {exc}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "hub_server.api",
     "hub_server.languages",
     "hub_server.mail",
+    "hub_server.network",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -206,6 +207,12 @@ MQTT = {
     "password": os.environ.get("MQTT_PASSWORD", ""),
     # broker users hub-ingest, hub-ingest-2, ...: one per ingest worker of a shared subscription
     "ingest_workers": int(os.environ.get("MQTT_INGEST_WORKERS", "1")),
+}
+# The broker as the benches reach it (written into config.json by `bench provision`): the hub's own
+# connection may be on loopback while benches come through the public address.
+BENCH_MQTT = {
+    "host": os.environ.get("BENCH_MQTT_HOST", MQTT["host"]),
+    "port": int(os.environ.get("BENCH_MQTT_PORT", str(MQTT["port"]))),
 }
 
 LOGGING = {

@@ -37,6 +37,9 @@ def demo_system(workdir: Path = DEMO_DIR, echo=None, benches=DEMO_BENCHES):
                                         *[a for _, m in benches for a in ("--municipality", m)]).splitlines()[-1])
         for bench_id, municipality in benches:
             stack.add_bench(bench_id, municipality, start=False)
+        stack.hub("protocol-model")  # the network's model protocol for each municipality
+        official = json.loads(stack.hub("official-add", benches[0][1], "official@example.org", "--password",
+                                        "official-" + reviewer["password"]).splitlines()[-1])  # after the e-mail
         stack.start_broker()
         stack.start_ingest()
         stack.start_downlink()
@@ -57,6 +60,7 @@ def demo_system(workdir: Path = DEMO_DIR, echo=None, benches=DEMO_BENCHES):
             "database": stack.database_url,
             "reviewer": reviewer,
             "administrator": admin,
+            "official": official,
             "benches": {bid: {"portal": b.portal_url + "/", "dns": "%s:%d" % (b.config["dns"]["host"], b.config["dns"]["port"])}
                         for bid, b in stack.benches.items()},
         }
@@ -82,6 +86,9 @@ def main() -> int:
             print(f"\nHub (reviewers):   {endpoints['hub']}   login: {reviewer['username']} / {reviewer['password']}"
                   f"   ({DEMO_CSO}: {', '.join(m for _, m in DEMO_BENCHES)})")
             print(f"Network admin:     login: {admin['username']} / {admin['password']}   (all municipalities, fleet)")
+            official = endpoints["official"]
+            print(f"Municipal official: {endpoints['hub'].rstrip('/')}/network/   login: {official['username']} / "
+                  f"{official['password']}   ({official['municipality']})")
             print(f"Public portal:     {endpoints['public']}")
             print(f"Fleet dashboard:   {endpoints['dashboard']}   API schema: {endpoints['openapi']}")
             print(f"Broker:            {endpoints['broker']}")
