@@ -163,7 +163,7 @@ class Stack:
 
     # -- benches ------------------------------------------------------------
     def add_bench(self, bench_id: str, municipality: str, start: bool = True, tls_ca: str | None = None,
-                  **config_extra) -> BenchProcess:
+                  runtime: str = "micropython", **config_extra) -> BenchProcess:
         """On a TLS stack the bench connects to the TLS listener with the hub's CA (tls_ca: another
         CA's PEM instead)."""
         creds = json.loads(self.hub("bench-add", bench_id, "--municipality", municipality))
@@ -174,7 +174,12 @@ class Stack:
                            mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
                            key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls,
                            seal_key=creds["seal_key"], **config_extra)
-        bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
+        if runtime == "cpython":  # the edge agent (bench run) with the same config
+            from simulators.agent import AgentProcess, agent_flash
+
+            bench = AgentProcess(agent_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
+        else:
+            bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
         self.benches[bench_id] = bench
         if start:
             bench.start()
@@ -184,7 +189,7 @@ class Stack:
     def restart_bench(self, bench_id: str) -> BenchProcess:
         old = self.benches[bench_id]
         old.stop()
-        bench = BenchProcess(old.flash, heap=old.heap, echo=self.echo)
+        bench = type(old)(old.flash, heap=old.heap, echo=self.echo)
         bench.peak_heap = old.peak_heap
         self.benches[bench_id] = bench
         bench.start()
