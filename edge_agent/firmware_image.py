@@ -26,8 +26,11 @@ def build_image(out: Path, board: str = "reference") -> Path:
     target_pkg = out / "benchcore"
     if target_pkg.exists():
         shutil.rmtree(target_pkg)
+    # One file name for all of benchcore in tracebacks (function and line still tell where): the bench
+    # interns each module's name for good, and a name per module cost ~30 of the string pool's 1,260
+    # entries before it doubles (docs/simulator.md, Heap).
     for source in sorted(package.rglob("*.py")):
-        compile_to_mpy(source, target_pkg / source.relative_to(package).with_suffix(".mpy"))
+        compile_to_mpy(source, target_pkg / source.relative_to(package).with_suffix(".mpy"), "benchcore")
     # The captive portal's static pages, rendered per language and gzipped (edge_agent/portal_pages.py).
     from edge_agent.portal_pages import build_www
 
