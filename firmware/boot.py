@@ -1,4 +1,10 @@
 # Runs first at every reset. Keep it tiny: a fault here would make the bench unreachable.
 import gc
 
+try:
+    import bootslot
+
+    bootslot.select()  # count this boot; pick the tree (factory, good or trial release) for main.py
+except Exception as exc:  # a journal we cannot use must not stop the bench: the factory tree runs
+    print("boot: journal unusable (%r): factory tree" % (exc,))
 gc.collect()

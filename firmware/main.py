@@ -1,18 +1,48 @@
-# Runs after boot.py: start the bench.
+# Runs after boot.py: start the bench, or its safe mode after repeated failed boots (bootslot.py).
 import gc
+import sys
 
-# Load all code while a ballast block holds the bottom of the heap, then free it: the modules pack
-# above it and the citizens' requests find one large free region instead of holes between modules.
-_ballast = bytearray(40 * 1024)
-for _name in ("benchcore.app", "benchcore.uplink", "benchcore.portal", "benchcore.server", "benchcore.pages",
-              "benchcore.forms", "benchcore.protocol", "benchcore.downlink", "benchcore.keyring",
-              "benchcore.power_task", "benchcore.power.monitor", "benchcore.dns", "benchcore.probes",
-              "benchcore.hotspot", "umqtt.simple"):
-    __import__(_name)
-    gc.collect()
-del _ballast, _name
-gc.collect()
+import bootslot
 
-from benchcore.app import run  # noqa: E402
 
-run()
+def _failed(exc):
+    # Left alone, an exception here would leave the board at the REPL prompt, perhaps before the
+    # watchdog is armed: a failed boot instead, counted by the journal (rollback, safe mode).
+    sys.print_exception(exc)
+    print("main: the application failed (%r): reset" % (exc,))
+    import machine
+
+    machine.reset()
+
+
+def _interrupted():
+    # Ctrl-C from a technician's REPL or mpremote: an armed watchdog cannot be stopped and will
+    # reset the board once; after that it stays unarmed while the technician works (watchdog.py).
+    try:
+        open("maintenance", "w").close()
+    except OSError:
+        pass
+    print("main: interrupted: maintenance (the watchdog stays unarmed after a reset)")
+
+
+try:
+    if bootslot.journal.get("safe"):
+        from benchcore.safemode import run
+    else:
+        # Load all code while a ballast block holds the bottom of the heap, then free it: the modules
+        # pack above it and the citizens' requests find one large free region instead of holes.
+        _ballast = bytearray(40 * 1024)
+        from benchcore.app import PRELOAD
+
+        for _name in PRELOAD:
+            __import__(_name)
+            gc.collect()
+        del _ballast
+        gc.collect()
+        from benchcore.app import run
+    run()
+    _interrupted()  # run() returns only when interrupted
+except KeyboardInterrupt:
+    _interrupted()
+except Exception as exc:  # MemoryError included
+    _failed(exc)

@@ -4,10 +4,17 @@ import gc
 import json
 import time
 
-from benchcore import VERSION
+from benchcore import APP_ROOT, VERSION
 from benchcore.config import ConfigError, load_config
 from benchcore.clock import now as trusted_time
 from benchcore.outbox import Outbox
+
+# Loaded by main.py above a ballast block (see there); kept here so that a release decides its own.
+PRELOAD = ("benchcore.app", "benchcore.uplink", "benchcore.portal", "benchcore.server", "benchcore.pages",
+           "benchcore.forms", "benchcore.protocol", "benchcore.downlink", "benchcore.keyring",
+           "benchcore.power_task", "benchcore.power.monitor", "benchcore.dns", "benchcore.probes",
+           "benchcore.hotspot", "benchcore.keepalive", "benchcore.health", "benchcore.watchdog",
+           "umqtt.simple")
 
 
 def log(message):
@@ -48,10 +55,10 @@ def start_hotspot(cfg):
     return ap
 
 
-def _telemetry(outbox, heap, power, hotspot):
+def _telemetry(outbox, heap, power, hotspot, keepalive):
     def pairs():
         return [("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
-                ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry()
+                ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry() + keepalive.telemetry()
 
     return pairs
 
@@ -87,7 +94,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
         return info
 
     app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
-                     portal_cfg=cfg["portal"])
+                     portal_cfg=cfg["portal"], www=APP_ROOT + "www")
     dns = cfg.get("dns", {})
     app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log)
     asyncio.create_task(app.dns.run())
@@ -97,6 +104,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
 async def _main(cfg):
     from benchcore import protocol
     from benchcore.downlink import Downlink
+    from benchcore.keepalive import KeepAlive, portal_checker
     from benchcore.keyring import Keyring
     from benchcore.power_task import PowerTask
     from benchcore.state import BenchState
@@ -113,8 +121,9 @@ async def _main(cfg):
     power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
     downlink = Downlink(state, keyring, log=log, on_config=power.configure)
-    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap, power, hotspot),
-                    downlink=downlink)
+    keepalive = KeepAlive(cfg, downlink, log=log)
+    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log,
+                    telemetry=_telemetry(outbox, heap, power, hotspot, keepalive), downlink=downlink)
     if power.start():
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
@@ -127,7 +136,7 @@ async def _main(cfg):
             "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
-            "heap_free": gc.mem_free(), "heap_peak": heap.peak,
+            "heap_free": gc.mem_free(), "heap_peak": heap.peak, "keepalive": dict(keepalive.telemetry()),
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
     @app.after_request
@@ -140,6 +149,9 @@ async def _main(cfg):
         asyncio.create_task(uplink.run())
     else:
         log("uplink: no signing key in config.json (key, key_id): proposals stay on the bench")
+    portal_ok = portal_checker(app)
+    keepalive.quiet = lambda: not getattr(app, "active", 0)
+    keepalive.start(portal_ok, uplink=uplink if keyring.usable else None, power=power if power.monitor else None)
     asyncio.create_task(_reboot_when_asked(downlink))
     asyncio.create_task(heap.run())
     log("portal listening on %s:%d" % (cfg["portal"]["host"], cfg["portal"]["port"]))

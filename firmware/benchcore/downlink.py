@@ -18,6 +18,8 @@ class Downlink:
         self._on_config = on_config
         self._reset = reset
         self.reboot_requested = False
+        # More commands by name -> handler(msg), from modules that own them (updates: app.py).
+        self.extra_commands = {}
 
     def handle(self, leaf, msg):
         if leaf == "cmd":
@@ -59,5 +61,7 @@ class Downlink:
         elif name == "reboot":
             self._log("downlink: reboot requested by the hub")
             self.reboot_requested = True
+        elif name in self.extra_commands:
+            self.extra_commands[name](msg)
         else:
             raise ValueError("unknown command %r" % (name,))

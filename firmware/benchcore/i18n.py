@@ -6,7 +6,9 @@ one grew the interpreter's string pool by a block that a busy heap could not alw
 import gc
 import json
 
-_WORDS_DIR = "www/lang/"
+from benchcore import APP_ROOT
+
+_WORDS_DIR = APP_ROOT + "www/lang/"
 
 # BCP 47 tags, as they go into <html lang>. Serbian in both scripts: Cyrillic is what CLDR means
 # by a bare "sr", Latin is asked for with sr-Latn; both are ijekavian, as spoken in the country.

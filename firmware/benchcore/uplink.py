@@ -64,6 +64,7 @@ class Uplink:
 
             self._tls = tls.context(self._mqtt)
         self.tls_step_ms = 0  # the longest single handshake step seen: the portal's worst stall
+        self.alive_ms = ticks_ms()  # the last turn of run(): the watchdog's sign of progress
 
     def set_telemetry_period(self, seconds):
         """The power policy decides the cadence (less often when energy is short), unless the
@@ -303,6 +304,7 @@ class Uplink:
                 await self._connect()
                 backoff = 1
                 while True:
+                    self.alive_ms = ticks_ms()
                     busy = self.step()
                     await asyncio.sleep(0 if busy else _POLL_MS / 1000)
             except Exception as exc:  # OSError, MQTTException, AssertionError from a garbled stream
@@ -315,5 +317,6 @@ class Uplink:
                     print_exception(exc)
                 self._disconnect()
                 # Back off: in AP+STA mode every reconnect attempt can pull the hotspot's channel.
+                self.alive_ms = ticks_ms()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)

@@ -1,0 +1,126 @@
+"""Which application tree this boot runs, from the boot journal (boot.json); run by boot.py.
+
+Not part of a release: it stays at the flash's root with boot.py and main.py, so a bad release
+cannot break the way back. The factory tree is the root itself (benchcore/, lib/, www/); a release
+lives whole in app/<seq>/, written beside the running tree and never modified after the switch.
+Switching is one atomic rename of boot.json (write boot.json.tmp, rename: atomic on littlefs), so a
+power cut at any byte leaves the old journal or the new one: the old tree or the new, never a mix.
+
+The journal: "good" (the confirmed release, or None for the factory tree), "trial" (a release on
+probation, with the boots it has had), "failed" (the last release rolled back, and why, until the
+hub has heard), "unhealthy" (consecutive boots that did not reach healthy) and "safe" (safe mode).
+A wake from deep sleep is not a new try: a release that sleeps before it is confirmed is not
+rolled back for that (docs/updates.md).
+"""
+import json
+import os
+import sys
+
+JOURNAL = "boot.json"
+MAX_TRIAL_BOOTS = 3  # a release that fails this many boots in a row goes back
+SAFE_AFTER = 4  # consecutive unhealthy boots before safe mode
+_DEEPSLEEP_RESET = 4  # machine.DEEPSLEEP_RESET on the ESP32
+
+ROOT = ""  # the running tree's directory with a trailing "/", or "" for the factory tree
+journal = {}
+
+
+def load():
+    try:
+        with open(JOURNAL) as f:
+            value = json.loads(f.read())
+        if isinstance(value, dict):
+            return value
+    except (OSError, ValueError):
+        pass
+    return {"good": None, "trial": None, "failed": None, "unhealthy": 0, "safe": False}
+
+
+def save(value):
+    tmp = JOURNAL + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(json.dumps(value))
+    os.rename(tmp, JOURNAL)
+
+
+def _reset_cause():
+    try:
+        import machine
+
+        return machine.reset_cause()
+    except (ImportError, AttributeError):
+        return 0
+
+
+def select(reset_cause=None):
+    """Count this boot, roll a failing trial back, enter safe mode after repeated failures, and put
+    the chosen tree first on sys.path. Returns the journal."""
+    global ROOT, journal
+    j = load()
+    if reset_cause is None:
+        reset_cause = _reset_cause()
+    if reset_cause != _DEEPSLEEP_RESET:
+        j["unhealthy"] = j.get("unhealthy", 0) + 1
+        trial = j.get("trial")
+        if trial:
+            trial["tries"] = trial.get("tries", 0) + 1
+            if trial["tries"] > MAX_TRIAL_BOOTS:
+                j["failed"] = {"seq": trial["seq"], "version": trial["version"],
+                               "reason": "not confirmed after %d boots" % MAX_TRIAL_BOOTS}
+                j["trial"] = None
+                j["unhealthy"] = 0  # the failures were the trial's, not the good tree's
+        if not j.get("trial") and j["unhealthy"] > SAFE_AFTER:
+            j["safe"] = True
+        save(j)
+    run = j.get("trial") or j.get("good")
+    ROOT = run["dir"] + "/" if run else ""
+    if ROOT:
+        sys.path.insert(0, ROOT + "lib")
+        sys.path.insert(0, ROOT[:-1])
+    journal = j
+    return j
+
+
+def update(**values):
+    """Change journal entries (one atomic write)."""
+    journal.update(values)
+    save(journal)
+
+
+def mark_healthy():
+    """This boot reached healthy: the count of failed boots starts again."""
+    if journal.get("unhealthy"):
+        update(unhealthy=0)
+
+
+def confirm(seq):
+    """The hub acked the trial release seq: it becomes the good one; the previous tree may go."""
+    trial = journal.get("trial")
+    if not trial or trial["seq"] != seq:
+        return False
+    trial.pop("tries", None)
+    update(good=trial, trial=None, unhealthy=0)
+    return True
+
+
+def roll_back(reason):
+    """Give up on the trial release now (e.g. not confirmed in time); takes effect at the next boot."""
+    trial = journal.get("trial")
+    if trial:
+        update(trial=None, failed={"seq": trial["seq"], "version": trial["version"], "reason": reason})
+
+
+def start_trial(directory, seq, version):
+    """A verified release in directory runs from the next boot, on probation."""
+    update(trial={"dir": directory, "seq": seq, "version": version, "tries": 0})
+
+
+def running():
+    """(seq, version, state) of the running tree: state is "trial", "good" or "factory"."""
+    if journal.get("trial"):
+        t = journal["trial"]
+        return t["seq"], t["version"], "trial"
+    if journal.get("good"):
+        g = journal["good"]
+        return g["seq"], g["version"], "good"
+    return 0, None, "factory"
