@@ -7,6 +7,7 @@ from hub_server.fleet_health import views as fleet_views
 from hub_server.membership import views as membership_views
 from hub_server.portal import views as portal_views
 from hub_server.proposals import views as review_views
+from hub_server.releases import views as release_views
 
 review = [
     path("", review_views.review_queue, name="review-home"),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("public/", include(public)),
     path("fleet/", include(fleet)),
     path("api/v1/", api.urls),
+    path("releases/<int:seq>/<path:path>", release_views.release_file, name="release-file"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

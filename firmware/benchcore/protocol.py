@@ -148,7 +148,10 @@ T_UPDATE_SEQ = "update_seq"  # the release the state is about
 T_UPDATE_DETAIL = "update_detail"  # why a release failed or was refused
 T_SAFE_MODE = "safe_mode"  # true while the bench runs in safe mode
 T_RESET_CAUSE = "reset_cause"  # machine.reset_cause() of this boot
-UPDATE_STATES = ("idle", "downloading", "staged", "trial", "good", "failed", "refused")
+# idle (factory tree, nothing asked), downloading, failed (a download that will be retried), refused
+# (a manifest not signed, not newer, or malformed), staged (runs at the next boot), trial (running,
+# not yet confirmed), good (confirmed), rolled_back (the trial went back to the previous tree).
+UPDATE_STATES = ("idle", "downloading", "failed", "refused", "staged", "trial", "good", "rolled_back")
 # A release (edge_agent/firmware_image.py builds it, the hub signs it with its release key):
 RELEASE_MANIFEST = "manifest.json"
 RELEASE_SIGNATURE = "manifest.sig"  # hex Ed25519 signature over sha256(manifest.json)

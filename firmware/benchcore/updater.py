@@ -99,17 +99,20 @@ class Updater:
         self._log("update: %s %d %s" % (state, seq, detail))
 
     def telemetry(self):
+        """(key, value) pairs: the running release and the update state, for the hub's rollout."""
         seq, _, running_state = bootslot.running()
-        pairs = [(protocol.T_APP_SEQ, seq)]
-        state, about = self.state, self.seq
-        if state == "idle" and running_state == "trial":
-            state, about = "trial", seq
+        state, about, detail = self.state, self.seq, self.detail
         failed = bootslot.journal.get("failed")
-        if state == "idle" and failed:
-            state, about, self.detail = "failed", failed["seq"], failed["reason"]
-        pairs += [(protocol.T_UPDATE, state), (protocol.T_UPDATE_SEQ, about)]
-        if self.detail:
-            pairs.append((protocol.T_UPDATE_DETAIL, self.detail[:80]))
+        if state == "idle":
+            if running_state == "trial":
+                state, about = "trial", seq
+            elif failed and failed["seq"] > seq:
+                state, about, detail = "rolled_back", failed["seq"], failed["reason"]
+            elif running_state == "good":
+                state, about = "good", seq
+        pairs = [(protocol.T_APP_SEQ, seq), (protocol.T_UPDATE, state), (protocol.T_UPDATE_SEQ, about)]
+        if detail:
+            pairs.append((protocol.T_UPDATE_DETAIL, detail[:80]))
         return pairs
 
     # -- the task -------------------------------------------------------------------------------

@@ -33,11 +33,23 @@ def _telemetry_sink():
     return telemetry_record
 
 
+def _release_sink():
+    """The releases app keeps each bench's update state from the same telemetry (docs/updates.md)."""
+    from django.apps import apps
+
+    if not apps.is_installed("hub_server.releases"):
+        return None
+    from hub_server.releases.services import bench_update_report
+
+    return bench_update_report
+
+
 class IngestWorker:
     def __init__(self, *, host, port, user, password, client_id="hub-ingest", shared=False):
         self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0}
         self._shared = shared
         self._telemetry_record = _telemetry_sink()
+        self._release_report = _release_sink()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                                   clean_session=False, manual_ack=True)
         if user:
@@ -102,6 +114,8 @@ class IngestWorker:
                 bench_seen(bench_id=bench_id)
                 if self._telemetry_record:
                     self._telemetry_record(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
+                if self._release_report:
+                    self._release_report(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
 
     def run_forever(self):
         while True:

@@ -4,6 +4,12 @@ import sys
 
 _EXIT_RESET = 75  # the simulator restarts a bench that exits with this code
 _EXIT_DEEPSLEEP = 76  # ... after the sleep it printed
+# Reset causes, numbered as on the ESP32 port; the simulator says which one started this process.
+PWRON_RESET = 1
+HARD_RESET = 2
+WDT_RESET = 3
+DEEPSLEEP_RESET = 4
+SOFT_RESET = 5
 
 
 def unique_id():
@@ -25,7 +31,7 @@ def freq(hz=None):
 
 
 def reset_cause():
-    return 1  # PWRON_RESET
+    return int(os.getenv("BENCHSIM_RESET_CAUSE") or PWRON_RESET)
 
 
 class Pin:
@@ -53,11 +59,20 @@ class Pin:
 
 
 class WDT:
+    """The watchdog lives outside the CPU, as on the chip: each feed rewrites a file the simulator
+    (simulators/bench.py) watches; if it grows older than the timeout, the simulator kills the
+    interpreter and starts it again with reset cause WDT_RESET. It cannot be stopped."""
+
     def __init__(self, id=0, timeout=5000):
         self.timeout = timeout
+        self._path = os.getenv("BENCHSIM_WDT")
+        print("machine: watchdog armed, %d ms" % timeout)
+        self.feed()
 
     def feed(self):
-        pass
+        if self._path:
+            with open(self._path, "w") as f:
+                f.write("%d" % self.timeout)
 
 
 def I2C(bus_id=0, scl=None, sda=None, freq=400000):

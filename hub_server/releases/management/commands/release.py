@@ -1,0 +1,91 @@
+import json
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from hub_server.releases import services
+from hub_server.releases.keys import public_key_hex, release_key
+from hub_server.releases.models import Release
+
+
+def _publisher(client_id: str):
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    m = settings.MQTT
+    client.username_pw_set(m["user"], m["password"])
+    client.connect(m["host"], m["port"])
+    client.loop_start()
+
+    def publish(topic, payload):
+        info = client.publish(topic, payload, qos=1)
+        info.wait_for_publish(timeout=10)
+        if not info.is_published():
+            raise CommandError(f"the broker did not take {topic}")
+
+    return client, publish
+
+
+class Command(BaseCommand):
+    help = ("Releases: `key` (make/show the release key), `add DIR` (register and sign a release built by "
+            "`bench image --release`), `list`, `rollout SEQ --canary BENCH`, `halt ID`, `worker` (run rollouts).")
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("key", help="make the release key once; print its public half (a bench's release_key)")
+        add = sub.add_parser("add", help="number, sign and store a release tree")
+        add.add_argument("tree")
+        add.add_argument("--actor", default="cli")
+        sub.add_parser("list")
+        roll = sub.add_parser("rollout", help="start a rollout: canary, then a share, then all")
+        roll.add_argument("seq", type=int)
+        roll.add_argument("--canary", required=True)
+        roll.add_argument("--share", type=int, default=25, help="percent of the fleet in the second stage")
+        roll.add_argument("--halt-after", type=int, default=1, help="rollbacks that halt the rollout")
+        roll.add_argument("--url", help="base URL benches fetch from (default: HUB_RELEASES_URL)")
+        roll.add_argument("--actor", default="cli")
+        halt = sub.add_parser("halt")
+        halt.add_argument("rollout_id", type=int)
+        halt.add_argument("--actor", default="cli")
+        worker = sub.add_parser("worker", help="advance rollouts: send updates and confirmations, halt on rollbacks")
+        worker.add_argument("--every", type=float, default=2.0, help="seconds between steps")
+        worker.add_argument("--once", action="store_true")
+
+    def handle(self, *args, **opts):
+        action = opts["action"]
+        try:
+            if action == "key":
+                self.stdout.write(public_key_hex(release_key(create=True)))
+            elif action == "add":
+                release = services.release_add(tree=opts["tree"], actor=opts["actor"])
+                self.stdout.write(json.dumps({"seq": release.seq, "version": release.version,
+                                              "files": release.files, "size": release.size}))
+            elif action == "list":
+                for r in Release.objects.all():
+                    self.stdout.write(f"{r.seq}\t{r.version}\t{r.files} files\t{r.size} B\t{r.created:%Y-%m-%d %H:%M}")
+            elif action == "rollout":
+                rollout = services.rollout_start(seq=opts["seq"], canary=opts["canary"], share_pct=opts["share"],
+                                                 halt_after=opts["halt_after"], actor=opts["actor"], url=opts["url"])
+                self.stdout.write(json.dumps({"rollout": rollout.pk, "stage": rollout.stage, "url": rollout.url}))
+            elif action == "halt":
+                services.rollout_halt(rollout_id=opts["rollout_id"], actor=opts["actor"], reason="halted by operator")
+            elif action == "worker":
+                self._worker(opts["every"], opts["once"])
+        except (services.ReleaseError, FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc))
+        except Release.DoesNotExist:
+            raise CommandError("no such release")
+
+    def _worker(self, every: float, once: bool):
+        client, publish = _publisher("hub-releases")
+        try:
+            while True:
+                for topic, payload in services.rollout_tick():
+                    publish(topic, payload)
+                if once:
+                    return
+                time.sleep(every)
+        finally:
+            client.loop_stop()
+            client.disconnect()
