@@ -115,6 +115,16 @@ def start_trial(directory, seq, version):
     update(trial={"dir": directory, "seq": seq, "version": version, "tries": 0})
 
 
+def newest_seen():
+    """The highest release number this bench has accepted, tried or refused: a manifest must be
+    newer (a replayed old one, even correctly signed, is refused)."""
+    seqs = [journal.get("seen", 0)]
+    for key in ("good", "trial", "failed"):
+        if journal.get(key):
+            seqs.append(journal[key]["seq"])
+    return max(seqs)
+
+
 def running():
     """(seq, version, state) of the running tree: state is "trial", "good" or "factory"."""
     if journal.get("trial"):

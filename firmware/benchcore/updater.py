@@ -13,7 +13,7 @@ import os
 from binascii import hexlify
 
 import bootslot
-from benchcore import protocol, release
+from benchcore import protocol
 from benchcore.compat import const, file_size
 
 APP_DIR = "app"
@@ -24,6 +24,10 @@ _READ_TIMEOUT_S = const(15)
 
 
 class DownloadError(OSError):
+    pass
+
+
+class ReleaseRefused(ValueError):  # benchcore.release raises its own, a ValueError with the reason too
     pass
 
 
@@ -64,77 +68,41 @@ def _split_url(url):
     return host, int(port) if port else 80, path
 
 
+def unload(name):
+    """Forget the module benchcore.<name> so the collector can take it (until imported again)."""
+    import sys
+
+    import benchcore
+
+    sys.modules.pop("benchcore." + name, None)
+    if name in benchcore.__dict__:
+        delattr(benchcore, name)
+
+
+def _check(manifest, signature, public_key, newer_than):
+    """benchcore.release.check, loaded for this one call and let go again: the verifier's code and
+    tables (~8 KB on the chip) are not worth keeping for a once-a-month check."""
+    from benchcore import release
+
+    try:
+        return release.check(manifest, signature, public_key, newer_than)
+    except release.ReleaseRefused as exc:
+        raise ReleaseRefused(str(exc))
+    finally:
+        for name in ("release", "ed25519", "sha512"):
+            unload(name)
+
+
 class Updater:
-    def __init__(self, public_key, log=print, reboot=None):
+    """Loaded (by keepalive.py) only while a release is fetched."""
+
+    def __init__(self, public_key, report, log=print):
         self.public_key = public_key
+        self._report = report  # (state, seq, detail)
         self._log = log
-        self._reboot = reboot  # called once a release is staged
-        self._buf = bytearray(_CHUNK)  # the one download buffer, for the bench's lifetime
+        self._buf = bytearray(_CHUNK)  # the one download buffer
         self._mv = memoryview(self._buf)
-        self.state, self.seq, self.detail = "idle", 0, ""
         self.bytes_fetched = 0
-        self._wake = asyncio.Event()
-
-    # -- the journal's view -------------------------------------------------------------------
-    def _newest_seen(self):
-        j = bootslot.journal
-        seqs = [j.get("seen", 0)]
-        for key in ("good", "trial", "failed"):
-            if j.get(key):
-                seqs.append(j[key]["seq"])
-        return max(seqs)
-
-    def request(self, seq, version, url):
-        """The hub asked for release seq: remembered in the journal (a power cut resumes it)."""
-        if not isinstance(seq, int) or not isinstance(url, str) or not isinstance(version, str):
-            raise ValueError("update needs seq, version and url")
-        if seq <= self._newest_seen():
-            self._report("refused", seq, "release %d is not newer than %d (replay?)" % (seq, self._newest_seen()))
-            return
-        bootslot.update(pending={"seq": seq, "version": version, "url": url})
-        self._wake.set()
-
-    def _report(self, state, seq, detail=""):
-        self.state, self.seq, self.detail = state, seq, detail
-        self._log("update: %s %d %s" % (state, seq, detail))
-
-    def telemetry(self):
-        """(key, value) pairs: the running release and the update state, for the hub's rollout."""
-        seq, _, running_state = bootslot.running()
-        state, about, detail = self.state, self.seq, self.detail
-        failed = bootslot.journal.get("failed")
-        if state == "idle":
-            if running_state == "trial":
-                state, about = "trial", seq
-            elif failed and failed["seq"] > seq:
-                state, about, detail = "rolled_back", failed["seq"], failed["reason"]
-            elif running_state == "good":
-                state, about = "good", seq
-        pairs = [(protocol.T_APP_SEQ, seq), (protocol.T_UPDATE, state), (protocol.T_UPDATE_SEQ, about)]
-        if detail:
-            pairs.append((protocol.T_UPDATE_DETAIL, detail[:80]))
-        return pairs
-
-    # -- the task -------------------------------------------------------------------------------
-    async def run(self):
-        self.prune()
-        while True:
-            pending = bootslot.journal.get("pending")
-            if not pending:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            try:
-                await self._fetch_release(pending["seq"], pending["version"], pending["url"])
-            except release.ReleaseRefused as exc:
-                bootslot.update(pending=None, seen=max(pending["seq"], bootslot.journal.get("seen", 0)))
-                self._report("refused", pending["seq"], str(exc))
-            except (OSError, ValueError, MemoryError) as exc:  # network, flash, a mismatching file
-                self._report("failed", pending["seq"], "%r" % (exc,))
-                await asyncio.sleep(60)  # then again, from where it stopped
-                continue
-            if self.state == "staged" and self._reboot:
-                self._reboot()
 
     def prune(self):
         """Remove release trees that no journal entry names (an abandoned or replaced one)."""
@@ -150,14 +118,17 @@ class Updater:
             if APP_DIR + "/" + name not in keep:
                 rmtree(APP_DIR + "/" + name)
 
-    async def _fetch_release(self, seq, version, url):
-        self._report("downloading", seq)
+    async def fetch(self, seq, version, url):
+        """Fetch and verify release seq; on success the journal names it as the next boot's trial.
+        Raises ReleaseRefused (do not retry) or OSError/ValueError (retry later)."""
+        self._report("downloading", seq, "")
         manifest = await self._get_small(url + protocol.RELEASE_MANIFEST, protocol.RELEASE_MAX_MANIFEST_BYTES)
         signature = await self._get_small(url + protocol.RELEASE_SIGNATURE, 256)
-        newer_than = self._newest_seen()
-        m = release.check(manifest, signature, self.public_key, newer_than if newer_than < seq else seq - 1)
+        newer_than = bootslot.newest_seen()
+        # The pending release itself may already be the newest seen (a fetch resumed after a power cut).
+        m = _check(manifest, signature, self.public_key, newer_than if newer_than < seq else seq - 1)
         if m["seq"] != seq:
-            raise release.ReleaseRefused("manifest is release %d, not %d" % (m["seq"], seq))
+            raise ReleaseRefused("manifest is release %d, not %d" % (m["seq"], seq))
         del manifest, signature
         bootslot.update(seen=seq)  # a replay of this or an older manifest is refused from now on
         tree = "%s/%d" % (APP_DIR, seq)
@@ -177,7 +148,7 @@ class Updater:
             if self.sha256_hex(tree + "/" + path) != digest:
                 raise ValueError("%s changed on flash" % path)
         bootslot.update(pending=None, trial={"dir": tree, "seq": seq, "version": m["version"], "tries": 0})
-        self._report("staged", seq)
+        self._report("staged", seq, "")
 
     def sha256_hex(self, path):
         h = hashlib.sha256()
