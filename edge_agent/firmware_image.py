@@ -13,7 +13,7 @@ from edge_agent.devicelibs import DEVICE_LIB, ROOT, build_device_libs, compile_t
 FIRMWARE = ROOT / "firmware"
 if str(FIRMWARE) not in sys.path:  # the bench core's vocabulary (protocol) also names release files
     sys.path.insert(0, str(FIRMWARE))
-from benchcore import protocol  # noqa: E402
+from benchcore import protocol_updates as protocol  # noqa: E402
 # boot.py and main.py stay source: the ESP32 runs them by name at reset. They and bootslot (which
 # picks the application tree at boot) are the loader: not part of a release, never replaced by one.
 ENTRY_FILES = ("boot.py", "main.py")

@@ -110,11 +110,6 @@ def roll_back(reason):
         update(trial=None, failed={"seq": trial["seq"], "version": trial["version"], "reason": reason})
 
 
-def start_trial(directory, seq, version):
-    """A verified release in directory runs from the next boot, on probation."""
-    update(trial={"dir": directory, "seq": seq, "version": version, "tries": 0})
-
-
 def newest_seen():
     """The highest release number this bench has accepted, tried or refused: a manifest must be
     newer (a replayed old one, even correctly signed, is refused)."""

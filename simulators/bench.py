@@ -64,11 +64,15 @@ def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, 
     return cfg
 
 
-def prepare_flash(flash: Path, config: dict | None) -> Path:
-    """Lay the firmware image into flash (proposals already stored there stay)."""
+def prepare_flash(flash: Path, config: dict | None, keepalive: bool = False) -> Path:
+    """Lay the firmware image into flash (proposals already stored there stay). keepalive: start a
+    boot journal, which turns on the watchdog, boot counter, safe mode and updates (docs/updates.md)."""
     build_image(flash)
     if config is not None:
         (flash / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1))
+    if keepalive and not (flash / "boot.json").exists():
+        (flash / "boot.json").write_text(json.dumps(
+            {"good": None, "trial": None, "failed": None, "unhealthy": 0, "safe": False}))
     return flash
 
 

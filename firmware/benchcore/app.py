@@ -2,6 +2,7 @@
 import asyncio
 import gc
 import json
+import sys
 import time
 
 from benchcore import APP_ROOT, VERSION
@@ -13,8 +14,7 @@ from benchcore.outbox import Outbox
 PRELOAD = ("benchcore.app", "benchcore.uplink", "benchcore.portal", "benchcore.server", "benchcore.pages",
            "benchcore.forms", "benchcore.protocol", "benchcore.downlink", "benchcore.keyring",
            "benchcore.power_task", "benchcore.power.monitor", "benchcore.dns", "benchcore.probes",
-           "benchcore.hotspot", "benchcore.keepalive", "benchcore.health", "benchcore.watchdog",
-           "umqtt.simple")
+           "benchcore.hotspot", "umqtt.simple")
 
 
 def log(message):
@@ -57,8 +57,9 @@ def start_hotspot(cfg):
 
 def _telemetry(outbox, heap, power, hotspot, keepalive):
     def pairs():
-        return [("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
-                ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry() + keepalive.telemetry()
+        return ([("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
+                 ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry()
+                + (keepalive.telemetry() if keepalive else []))
 
     return pairs
 
@@ -104,7 +105,6 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
 async def _main(cfg):
     from benchcore import protocol
     from benchcore.downlink import Downlink
-    from benchcore.keepalive import KeepAlive, portal_checker
     from benchcore.keyring import Keyring
     from benchcore.power_task import PowerTask
     from benchcore.state import BenchState
@@ -121,7 +121,11 @@ async def _main(cfg):
     power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
     downlink = Downlink(state, keyring, log=log, on_config=power.configure)
-    keepalive = KeepAlive(cfg, downlink, log=log)
+    keepalive = None
+    if "bootslot" in sys.modules:  # a bench provisioned with a boot journal keeps itself alive
+        from benchcore.keepalive import KeepAlive
+
+        keepalive = KeepAlive(cfg, downlink, log=log)
     uplink = Uplink(cfg, outbox, state, keyring, boot, log=log,
                     telemetry=_telemetry(outbox, heap, power, hotspot, keepalive), downlink=downlink)
     if power.start():
@@ -136,7 +140,8 @@ async def _main(cfg):
             "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
-            "heap_free": gc.mem_free(), "heap_peak": heap.peak, "keepalive": dict(keepalive.telemetry()),
+            "heap_free": gc.mem_free(), "heap_peak": heap.peak,
+            "keepalive": dict(keepalive.telemetry()) if keepalive else None,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
     @app.after_request
@@ -149,9 +154,12 @@ async def _main(cfg):
         asyncio.create_task(uplink.run())
     else:
         log("uplink: no signing key in config.json (key, key_id): proposals stay on the bench")
-    portal_ok = portal_checker(app)
-    keepalive.quiet = lambda: not getattr(app, "active", 0)
-    keepalive.start(portal_ok, uplink=uplink if keyring.usable else None, power=power if power.monitor else None)
+    if keepalive:
+        from benchcore.keepalive import portal_checker
+
+        keepalive.quiet = lambda: not app.active
+        keepalive.start(portal_checker(app), uplink=uplink if keyring.usable else None,
+                        power=power if power.monitor else None)
     asyncio.create_task(_reboot_when_asked(downlink))
     asyncio.create_task(heap.run())
     log("portal listening on %s:%d" % (cfg["portal"]["host"], cfg["portal"]["port"]))

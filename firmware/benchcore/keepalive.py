@@ -1,14 +1,31 @@
-"""Wires the watchdog, the health check and the updater into a running bench (app.py, safemode.py).
+"""Keeps a bench alive: the watchdog, the health check with the trial of a new release, and update
+requests (the download itself is benchcore.updater, loaded only while a release is fetched). One
+module, not three: each module a bench loads costs it RAM for good (docs/updates.md, "Heap").
+
+Watchdog: machine.WDT cannot be stopped once armed (ESP32), and a bench whose watchdog fires while
+a technician's REPL or mpremote session holds it cannot be flashed. So it is armed only after a
+grace period from boot (time for mpremote to interrupt the bench first), and not while the file
+`maintenance` is on the flash (main.py writes it when the application is interrupted from the
+REPL; a technician can `mpremote fs touch :maintenance`); that file expires after MAINTENANCE_MS,
+so a bench left in the field is never unguarded for long. It is fed only while the portal, the
+uplink and the power task all show progress. A deep sleep is a full reset: the next boot arms it.
+
+Health: the portal serves and, where the bench has an uplink, the broker is reached, for
+HEALTHY_AFTER_MS: then the journal's count of failed boots starts again (bootslot.py). A release
+on trial is kept only when the hub, having seen the bench report it, confirms it (release_confirm)
+while the bench is healthy; otherwise, after trial_s of uptime, the bench goes back. A deep sleep
+stops that clock and the wake is not counted as a failed boot: sleeping is not failing.
 
 config.json: "release_key" (hex Ed25519 public key of the hub's releases; without it the bench
 takes no update), "watchdog": {"timeout_s": 30, "grace_s": 30, "enabled": true}, "updates":
 {"trial_s": 600}.
 """
 import asyncio
+import os
 from binascii import unhexlify
 
 import bootslot
-from benchcore import protocol
+from benchcore import protocol_updates as protocol
 from benchcore.compat import ticks_diff, ticks_ms
 
 # How long each task may show no progress before the watchdog stops feeding (ms): the uplink backs
@@ -16,6 +33,9 @@ from benchcore.compat import ticks_diff, ticks_ms
 UPLINK_WITHIN_MS = 150000
 POWER_WITHIN_MS = 60000
 PORTAL_WITHIN_MS = 60000
+HEALTHY_AFTER_MS = 20000
+MAINTENANCE_FILE = "maintenance"
+MAINTENANCE_MS = 3600000
 MAX_FETCH_ATTEMPTS = 5  # a release whose files keep failing is given up (the hub sends a new one)
 FETCH_RETRY_S = 30
 
@@ -48,8 +68,15 @@ class KeepAlive:
             downlink.extra_commands[protocol.CMD_UPDATE] = self._on_update
         downlink.extra_commands[protocol.CMD_RELEASE_CONFIRM] = self._on_confirm
         downlink.extra_commands[protocol.CMD_LEAVE_SAFE_MODE] = self._on_leave_safe_mode
-        self.health = None
-        self.watchdog = None
+        self.healthy = False
+        self._healthy_since = None
+        self._started = ticks_ms()
+        self.trial_ms = cfg.get("updates", {}).get("trial_s", 600) * 1000
+        self._portal_ok = lambda: True
+        self._uplink = None
+        self._checks = []  # (name, () -> ticks_ms of its last progress, allowed ms)
+        self.wdt_armed = False
+        self.stalled = None  # the task that stopped the feeding
         self.quiet = None  # () -> bool: no citizen's request in service (set by the app)
 
     # -- updates ------------------------------------------------------------------------------
@@ -101,9 +128,82 @@ class KeepAlive:
             if retry:
                 await asyncio.sleep(FETCH_RETRY_S)
 
+    # -- health and the trial of a release ------------------------------------------------------
+    def now_healthy(self):
+        return self._portal_ok() and (self._uplink is None or self._uplink.connected)
+
     def _on_confirm(self, msg):
-        if self.health is not None and isinstance(msg.get("seq"), int):
-            self.health.confirm(msg["seq"])
+        """The hub's release_confirm: kept only if the bench is healthy now."""
+        seq = msg.get("seq")
+        if not isinstance(seq, int):
+            raise ValueError("release_confirm needs seq")
+        if not self.now_healthy():
+            self._log("keepalive: release %d not confirmed: the bench is not healthy now" % seq)
+        elif bootslot.confirm(seq):
+            self._log("keepalive: release %d confirmed" % seq)
+
+    def health_step(self, now):
+        """Once a second; True when the trial release has run out of time (the caller resets)."""
+        if self.now_healthy():
+            if self._healthy_since is None:
+                self._healthy_since = now
+            if not self.healthy and ticks_diff(now, self._healthy_since) >= HEALTHY_AFTER_MS:
+                self.healthy = True
+                bootslot.mark_healthy()
+                self._log("keepalive: healthy")
+        else:
+            self._healthy_since = None
+        trial = bootslot.journal.get("trial")
+        if trial and ticks_diff(now, self._started) > self.trial_ms:
+            bootslot.roll_back("not confirmed within %d s" % (self.trial_ms // 1000))
+            self._log("keepalive: release %d not confirmed in time: back to the previous one" % trial["seq"])
+            return True
+        return False
+
+    # -- watchdog ---------------------------------------------------------------------------------
+    def first_stalled(self, now):
+        for name, last_progress, within_ms in self._checks:
+            if ticks_diff(now, last_progress()) > within_ms:
+                return name
+        return None
+
+    def _in_maintenance(self):
+        try:
+            os.stat(MAINTENANCE_FILE)
+            return True
+        except OSError:
+            return False
+
+    async def _arm_when_due(self, timeout_ms, grace_ms):
+        await asyncio.sleep_ms(grace_ms)
+        while self._in_maintenance():
+            if ticks_diff(ticks_ms(), self._started) > MAINTENANCE_MS:
+                os.remove(MAINTENANCE_FILE)
+                self._log("keepalive: maintenance expired")
+                break
+            self._log("keepalive: watchdog not armed (maintenance)")
+            await asyncio.sleep(60)
+        import machine
+
+        self._wdt = machine.WDT(timeout=timeout_ms)
+        self.wdt_armed = True
+        self._log("keepalive: watchdog armed, %d ms" % timeout_ms)
+
+    async def _run(self):
+        """Once a second: health, the trial's clock, and the watchdog fed if every task progresses."""
+        while True:
+            await asyncio.sleep_ms(1000)
+            now = ticks_ms()
+            if self.health_step(now):
+                await asyncio.sleep_ms(500)
+                _reset()
+            if self.wdt_armed:
+                stalled = self.first_stalled(now)
+                if stalled is None:
+                    self._wdt.feed()
+                elif stalled != self.stalled:
+                    self._log("keepalive: %s shows no progress: watchdog not fed, the bench will reset" % stalled)
+                self.stalled = stalled
 
     def _on_leave_safe_mode(self, msg):
         if bootslot.journal.get("safe"):
@@ -126,26 +226,19 @@ class KeepAlive:
         _reset()
 
     def start(self, portal_ok, uplink=None, power=None):
-        """Start the tasks: health (and trial timer), updater, watchdog."""
-        from benchcore.health import Health
-        from benchcore.watchdog import Watchdog
-
-        updates = self.cfg.get("updates", {})
-        self.health = Health(portal_ok, uplink=uplink, trial_ms=updates.get("trial_s", 600) * 1000,
-                             log=self._log, reset=_reset)
-        asyncio.create_task(self.health.run())
-        if self.release_key:
-            asyncio.create_task(self._updates())
+        """Start the tasks: health and the trial's clock with the watchdog, and updates."""
+        self._portal_ok, self._uplink = portal_ok, uplink
+        self._checks.append(("portal", self._portal_progress(portal_ok), PORTAL_WITHIN_MS))
+        if uplink is not None:
+            self._checks.append(("uplink", lambda: uplink.alive_ms, UPLINK_WITHIN_MS))
+        if power is not None:
+            self._checks.append(("power", lambda: power.alive_ms, POWER_WITHIN_MS))
         wd = self.cfg.get("watchdog", {})
         if wd.get("enabled", True):
-            self.watchdog = Watchdog(timeout_ms=wd.get("timeout_s", 30) * 1000, grace_ms=wd.get("grace_s", 30) * 1000,
-                                     log=self._log)
-            self.watchdog.watch("portal", self._portal_progress(portal_ok), PORTAL_WITHIN_MS)
-            if uplink is not None:
-                self.watchdog.watch("uplink", lambda: uplink.alive_ms, UPLINK_WITHIN_MS)
-            if power is not None and power.monitor is not None:
-                self.watchdog.watch("power", lambda: power.alive_ms, POWER_WITHIN_MS)
-            asyncio.create_task(self.watchdog.run())
+            asyncio.create_task(self._arm_when_due(wd.get("timeout_s", 30) * 1000, wd.get("grace_s", 30) * 1000))
+        asyncio.create_task(self._run())
+        if self.release_key:
+            asyncio.create_task(self._updates())
 
     @staticmethod
     def _portal_progress(portal_ok):

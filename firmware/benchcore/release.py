@@ -9,7 +9,8 @@ import hashlib
 import json
 from binascii import unhexlify
 
-from benchcore import ed25519, protocol
+from benchcore import ed25519
+from benchcore import protocol_updates as protocol
 
 _PATH_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"
 

@@ -69,7 +69,7 @@ async def _main(cfg):
     if keyring.usable:
         asyncio.create_task(uplink.run())
     keepalive.start(lambda: True, uplink=uplink if keyring.usable else None)
-    keepalive.health.trial_ms = 1 << 29  # no release is on trial in safe mode
+    keepalive.trial_ms = 1 << 29  # no release is on trial in safe mode
     portal = cfg["portal"]
     await asyncio.start_server(_notice, portal["host"], portal["port"])
     log("safe mode: notice on %s:%d" % (portal["host"], portal["port"]))

@@ -13,7 +13,7 @@ import os
 from binascii import hexlify
 
 import bootslot
-from benchcore import protocol
+from benchcore import protocol_updates as protocol
 from benchcore.compat import const, file_size
 
 APP_DIR = "app"
