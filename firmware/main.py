@@ -36,7 +36,7 @@ try:
         _ballast = bytearray(40 * 1024)
         from benchcore.app import PRELOAD
 
-        for _name in PRELOAD:
+        for _name in PRELOAD + (("benchcore.protocol_updates", "benchcore.keepalive") if _slot else ()):
             __import__(_name)
             gc.collect()
         del _ballast

@@ -15,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from simulators.bench import BenchProcess, bench_config, prepare_flash
+from simulators.bench import ESP32_HEAP, ESP32_HEAP_KEEPALIVE, BenchProcess, bench_config, prepare_flash
 
 
 def free_port() -> int:
@@ -145,7 +145,9 @@ class Stack:
 
     def release_key(self) -> str:
         """The hub's release public key (made on first use): what benches get as release_key."""
-        return self.hub("release", "key").strip()
+        if not getattr(self, "_release_key", None):
+            self._release_key = self.hub("release", "key").strip()
+        return self._release_key
 
     def start_web(self) -> str:
         self.web_port = free_port()
@@ -159,7 +161,7 @@ class Stack:
 
     # -- benches ------------------------------------------------------------
     def add_bench(self, bench_id: str, municipality: str, start: bool = True, tls_ca: str | None = None,
-                  supervise: bool = False, **config_extra) -> BenchProcess:
+                  supervise: bool = False, keepalive: bool = False, **config_extra) -> BenchProcess:
         """On a TLS stack the bench connects to the TLS listener with the hub's CA (tls_ca: another
         CA's PEM instead)."""
         creds = json.loads(self.hub("bench-add", bench_id, "--municipality", municipality))
@@ -169,7 +171,10 @@ class Stack:
         cfg = bench_config(bench_id, municipality, "127.0.0.1", self.tls_port or self.broker_port, free_port(),
                            mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
                            key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls, **config_extra)
-        bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo, supervise=supervise)
+        if keepalive:  # watchdog, safe mode and updates: the hub's release key, and the heap they need
+            cfg.setdefault("release_key", self.release_key())
+        bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg, keepalive=keepalive), echo=self.echo,
+                             supervise=supervise, heap=ESP32_HEAP_KEEPALIVE if keepalive else ESP32_HEAP)
         self.benches[bench_id] = bench
         if start:
             bench.start()

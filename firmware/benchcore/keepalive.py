@@ -26,7 +26,7 @@ from binascii import unhexlify
 
 import bootslot
 from benchcore import protocol_updates as protocol
-from benchcore.compat import ticks_diff, ticks_ms
+from benchcore.compat import print_exception, ticks_diff, ticks_ms
 
 # How long each task may show no progress before the watchdog stops feeding (ms): the uplink backs
 # off up to 60 s between connection attempts; the power task samples every few seconds.
@@ -115,6 +115,8 @@ class KeepAlive:
                 bootslot.update(pending=None, seen=max(seq, bootslot.journal.get("seen", 0)))
                 self._report("refused", seq, str(exc))
             except (OSError, ValueError, MemoryError) as exc:  # network, flash, a file that does not match
+                if isinstance(exc, MemoryError):
+                    print_exception(exc)
                 pending["attempts"] = pending.get("attempts", 0) + 1
                 gave_up = pending["attempts"] >= MAX_FETCH_ATTEMPTS
                 bootslot.update(pending=None if gave_up else pending)
@@ -122,6 +124,7 @@ class KeepAlive:
                 retry = not gave_up
             self.bytes_fetched += fetcher.bytes_fetched
             updater.unload("updater")
+            updater.unload("release")
             del fetcher, updater
             if self.update_state[0] == "staged":
                 await self._reboot_quietly()

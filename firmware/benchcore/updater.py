@@ -27,8 +27,7 @@ class DownloadError(OSError):
     pass
 
 
-class ReleaseRefused(ValueError):  # benchcore.release raises its own, a ValueError with the reason too
-    pass
+from benchcore.release import ReleaseRefused  # noqa: E402  (re-exported: refused, do not retry)
 
 
 def _mkdirs(path):
@@ -46,7 +45,11 @@ def _mkdirs(path):
 def rmtree(path):
     try:
         entries = list(os.ilistdir(path))
-    except OSError:
+    except OSError:  # a file (or nothing)
+        try:
+            os.remove(path)
+        except OSError:
+            pass
         return
     for entry in entries:
         child = path + "/" + entry[0]
@@ -79,20 +82,6 @@ def unload(name):
         delattr(benchcore, name)
 
 
-def _check(manifest, signature, public_key, newer_than):
-    """benchcore.release.check, loaded for this one call and let go again: the verifier's code and
-    tables (~8 KB on the chip) are not worth keeping for a once-a-month check."""
-    from benchcore import release
-
-    try:
-        return release.check(manifest, signature, public_key, newer_than)
-    except release.ReleaseRefused as exc:
-        raise ReleaseRefused(str(exc))
-    finally:
-        for name in ("release", "ed25519", "sha512"):
-            unload(name)
-
-
 class Updater:
     """Loaded (by keepalive.py) only while a release is fetched."""
 
@@ -110,6 +99,7 @@ class Updater:
         keep = [j[k]["dir"] for k in ("good", "trial") if j.get(k)]
         if j.get("pending"):
             keep.append("%s/%d" % (APP_DIR, j["pending"]["seq"]))
+        keep += [d + ".manifest" for d in keep]
         try:
             names = [e[0] for e in os.ilistdir(APP_DIR)]
         except OSError:
@@ -121,47 +111,74 @@ class Updater:
     async def fetch(self, seq, version, url):
         """Fetch and verify release seq; on success the journal names it as the next boot's trial.
         Raises ReleaseRefused (do not retry) or OSError/ValueError (retry later)."""
+        from benchcore import release
+
         self._report("downloading", seq, "")
-        manifest = await self._get_small(url + protocol.RELEASE_MANIFEST, protocol.RELEASE_MAX_MANIFEST_BYTES)
+        tree = "%s/%d" % (APP_DIR, seq)
+        listing = tree + ".manifest"  # beside the tree: the tree holds only the release's files
+        _mkdirs(listing)
+        await self._download(url + protocol.RELEASE_MANIFEST, listing, 0, None)
         signature = await self._get_small(url + protocol.RELEASE_SIGNATURE, 256)
         newer_than = bootslot.newest_seen()
         # The pending release itself may already be the newest seen (a fetch resumed after a power cut).
-        m = _check(manifest, signature, self.public_key, newer_than if newer_than < seq else seq - 1)
-        if m["seq"] != seq:
-            raise ReleaseRefused("manifest is release %d, not %d" % (m["seq"], seq))
-        del manifest, signature
-        bootslot.update(seen=seq)  # a replay of this or an older manifest is refused from now on
-        tree = "%s/%d" % (APP_DIR, seq)
-        for path, size, digest in m["files"]:
-            target = tree + "/" + path
-            have = file_size(target)
-            if have == size and self.sha256_hex(target) == digest:
-                continue
-            if have < 0 or have > size:
-                have = 0
-            _mkdirs(target)
-            await self._download(url + path, target, have, size)
-            if self.sha256_hex(target) != digest:
-                os.remove(target)
-                raise ValueError("%s does not match its sha256" % path)
-        for path, size, digest in m["files"]:  # all again: nothing changed on flash meanwhile
-            if self.sha256_hex(tree + "/" + path) != digest:
-                raise ValueError("%s changed on flash" % path)
-        bootslot.update(pending=None, trial={"dir": tree, "seq": seq, "version": m["version"], "tries": 0})
+        newer_than = newer_than if newer_than < seq else seq - 1
+        try:
+            release.verify_signature(self._sha256(listing), signature, self.public_key)
+        finally:
+            unload("ed25519")
+            unload("sha512")
+        del signature
+        with open(listing) as f:
+            header = release.parse_header(f.readline(), newer_than)
+            if header["seq"] != seq:
+                raise release.ReleaseRefused("manifest is release %d, not %d" % (header["seq"], seq))
+            bootslot.update(seen=seq)  # a replay of this or an older manifest is refused from now on
+            count = total = 0
+            while True:
+                line = f.readline()
+                if not line:
+                    break
+                path, size, digest = release.parse_entry(line)
+                count, total = count + 1, total + size
+                target = tree + "/" + path
+                have = file_size(target)
+                if have == size and self.sha256_hex(target) == digest:
+                    continue
+                if have < 0 or have > size:
+                    have = 0
+                _mkdirs(target)
+                await self._download(url + path, target, have, size)
+                if self.sha256_hex(target) != digest:
+                    os.remove(target)
+                    raise ValueError("%s does not match its sha256" % path)
+            if count != header["files"] or total != header["bytes"]:
+                raise release.ReleaseRefused("manifest header does not match its files")
+            f.seek(0)
+            f.readline()
+            while True:  # all again: nothing changed on flash meanwhile
+                line = f.readline()
+                if not line:
+                    break
+                path, size, digest = release.parse_entry(line)
+                if self.sha256_hex(tree + "/" + path) != digest:
+                    raise ValueError("%s changed on flash" % path)
+        bootslot.update(pending=None, trial={"dir": tree, "seq": seq, "version": header["version"], "tries": 0})
         self._report("staged", seq, "")
 
-    def sha256_hex(self, path):
+    def _sha256(self, path):
         h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while True:
+                n = f.readinto(self._buf)
+                if not n:
+                    return h.digest()
+                h.update(self._mv[:n])
+
+    def sha256_hex(self, path):
         try:
-            with open(path, "rb") as f:
-                while True:
-                    n = f.readinto(self._buf)
-                    if not n:
-                        break
-                    h.update(self._mv[:n])
+            return hexlify(self._sha256(path)).decode()
         except OSError:
             return ""
-        return hexlify(h.digest()).decode()
 
     # -- HTTP ---------------------------------------------------------------------------------
     async def _open(self, url, offset):
@@ -219,8 +236,13 @@ class Updater:
             writer.close()
 
     async def _download(self, url, target, offset, size):
+        """url into target from offset; size None: any length up to the manifest's limit."""
         reader, writer, length = await self._open(url, offset)
         try:
+            if size is None:
+                if not 0 < length <= protocol.RELEASE_MAX_MANIFEST_BYTES:
+                    raise DownloadError("%s: length %d" % (url, length))
+                size = length
             if length != size - offset:
                 raise DownloadError("%s: %d bytes offered, %d wanted" % (url, length, size - offset))
             with open(target, "r+b" if offset else "wb") as f:

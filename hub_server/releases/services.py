@@ -29,6 +29,14 @@ def _event(verb: str, actor: str = "hub", release=None, rollout=None, bench_id: 
                                 detail=detail)
 
 
+def manifest_text(*, seq: int, version: str, files: list) -> bytes:
+    """The manifest a bench reads line by line (benchcore/release.py): a JSON header, then
+    "<sha256> <size> <path>" per file."""
+    header = json.dumps({"format": protocol.RELEASE_FORMAT, "seq": seq, "version": version, "files": len(files),
+                         "bytes": sum(f[1] for f in files)}, separators=(",", ":"))
+    return "".join([header + "\n"] + [f"{digest} {size} {path}\n" for path, size, digest in files]).encode()
+
+
 def release_add(*, tree: Path, actor: str) -> Release:
     """Number and sign the release in tree (built by `bench image --release`): its files are hashed
     again here and must match the draft manifest; then they are copied to the releases directory."""
@@ -46,8 +54,7 @@ def release_add(*, tree: Path, actor: str) -> Release:
     key = release_key()
     with transaction.atomic():
         seq = (Release.objects.select_for_update().aggregate(m=Max("seq"))["m"] or 0) + 1
-        manifest = json.dumps({"format": protocol.RELEASE_FORMAT, "seq": seq, "version": draft.get("version"),
-                               "files": files}, separators=(",", ":")).encode()
+        manifest = manifest_text(seq=seq, version=draft.get("version"), files=files)
         signature = sign_manifest(key, manifest)
         try:  # exactly the check a bench makes: the hub signs nothing a bench would refuse
             bench_release.check(manifest, signature.encode(), bytes.fromhex(public_key_hex(key)), seq - 1)
@@ -173,16 +180,18 @@ def rollout_tick(*, now: datetime | None = None) -> list[tuple[str, bytes]]:
                 _event("bench_" + outcome, release=release, rollout=rollout, bench_id=bench_id,
                        detail=target.detail)
             target.save()
-        rolled_back = sum(t.state == RolloutBench.State.ROLLED_BACK for t in targets.values())
-        if rolled_back >= rollout.halt_after:
-            rollout.stage, rollout.halted_reason = Rollout.Stage.HALTED, f"{rolled_back} bench(es) rolled back"
+        # A bench that refuses the release (bad signature, replay) says the release or the hub is wrong.
+        failures = sum(t.state in (RolloutBench.State.ROLLED_BACK, RolloutBench.State.REFUSED)
+                       for t in targets.values())
+        if failures >= rollout.halt_after:
+            rollout.stage = Rollout.Stage.HALTED
+            rollout.halted_reason = f"{failures} bench(es) rolled back or refused the release"
             rollout.finished = now
             rollout.save()
             _event("rollout_halt", release=release, rollout=rollout, reason=rollout.halted_reason)
             return out
         wanted = _stage_benches(rollout)
-        if all(b in targets and targets[b].state in (RolloutBench.State.UPDATED, RolloutBench.State.REFUSED)
-               for b in wanted):
+        if all(b in targets and targets[b].state == RolloutBench.State.UPDATED for b in wanted):
             rollout.stage = _NEXT_STAGE[rollout.stage]
             if rollout.stage == Rollout.Stage.DONE:
                 rollout.finished = now
@@ -202,8 +211,9 @@ def rollout_tick(*, now: datetime | None = None) -> list[tuple[str, bytes]]:
     return out
 
 
-def resend_update(*, bench_id: str, seq: int, url: str) -> tuple[str, bytes]:
-    """Send one bench the update command again (an operator's retry after a lost command)."""
+def update_send(*, bench_id: str, seq: int, actor: str, url: str | None = None) -> tuple[str, bytes]:
+    """The update command for one bench outside a rollout (an operator's retry, a test)."""
     release = Release.objects.get(pk=seq)
-    _event("update_resent", release=release, bench_id=bench_id)
+    url = (url or settings.HUB_RELEASES_URL).rstrip("/") + f"/{seq}/"
+    _event("update_sent", actor, release=release, bench_id=bench_id, url=url)
     return bench_command(bench_id=bench_id, command=protocol.CMD_UPDATE, seq=seq, version=release.version, url=url)

@@ -48,6 +48,10 @@ class Command(BaseCommand):
         halt = sub.add_parser("halt")
         halt.add_argument("rollout_id", type=int)
         halt.add_argument("--actor", default="cli")
+        send = sub.add_parser("send", help="send benches the update command outside a rollout")
+        send.add_argument("seq", type=int)
+        send.add_argument("benches", nargs="+")
+        send.add_argument("--actor", default="cli")
         worker = sub.add_parser("worker", help="advance rollouts: send updates and confirmations, halt on rollbacks")
         worker.add_argument("--every", type=float, default=2.0, help="seconds between steps")
         worker.add_argument("--once", action="store_true")
@@ -70,6 +74,14 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps({"rollout": rollout.pk, "stage": rollout.stage, "url": rollout.url}))
             elif action == "halt":
                 services.rollout_halt(rollout_id=opts["rollout_id"], actor=opts["actor"], reason="halted by operator")
+            elif action == "send":
+                client, publish = _publisher("hub-release-send")
+                try:
+                    for bench_id in opts["benches"]:
+                        publish(*services.update_send(bench_id=bench_id, seq=opts["seq"], actor=opts["actor"]))
+                finally:
+                    client.loop_stop()
+                    client.disconnect()
             elif action == "worker":
                 self._worker(opts["every"], opts["once"])
         except (services.ReleaseError, FileNotFoundError, ValueError) as exc:
