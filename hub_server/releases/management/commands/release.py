@@ -38,6 +38,7 @@ class Command(BaseCommand):
         add.add_argument("tree")
         add.add_argument("--actor", default="cli")
         sub.add_parser("list")
+        sub.add_parser("list-rollouts")
         roll = sub.add_parser("rollout", help="start a rollout: canary, then a share, then all")
         roll.add_argument("seq", type=int)
         roll.add_argument("--canary", required=True)
@@ -68,6 +69,13 @@ class Command(BaseCommand):
             elif action == "list":
                 for r in Release.objects.all():
                     self.stdout.write(f"{r.seq}\t{r.version}\t{r.files} files\t{r.size} B\t{r.created:%Y-%m-%d %H:%M}")
+            elif action == "list-rollouts":
+                from hub_server.releases.models import Rollout
+
+                for r in Rollout.objects.select_related("release"):
+                    done = r.benches.filter(state="updated").count()
+                    self.stdout.write(f"{r.pk}\t{r.release.version} (#{r.release.seq})\t{r.stage}\t"
+                                      f"{done} updated\t{r.halted_reason}")
             elif action == "rollout":
                 rollout = services.rollout_start(seq=opts["seq"], canary=opts["canary"], share_pct=opts["share"],
                                                  halt_after=opts["halt_after"], actor=opts["actor"], url=opts["url"])
