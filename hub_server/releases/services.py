@@ -5,6 +5,7 @@ which returns the signed commands to publish; it publishes them after the commit
 """
 import hashlib
 import json
+import math
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -128,7 +129,7 @@ def _stage_benches(rollout: Rollout) -> list[str]:
         return [rollout.canary_id]
     if rollout.stage == Rollout.Stage.SHARE:
         others = [b for b in everyone if b != rollout.canary_id]
-        count = max(1, round(len(others) * rollout.share_pct / 100))
+        count = max(1, math.ceil(len(others) * rollout.share_pct / 100))
         return [rollout.canary_id] + others[:count]
     return everyone
 
