@@ -22,6 +22,7 @@ SAFE_AFTER = 4  # consecutive unhealthy boots before safe mode
 _DEEPSLEEP_RESET = 4  # machine.DEEPSLEEP_RESET on the ESP32
 
 ROOT = ""  # the running tree's directory with a trailing "/", or "" for the factory tree
+RUNNING = None  # the journal entry of the tree this boot runs (None: factory), fixed at boot
 journal = {}
 
 
@@ -55,7 +56,7 @@ def _reset_cause():
 def select(reset_cause=None):
     """Count this boot, roll a failing trial back, enter safe mode after repeated failures, and put
     the chosen tree first on sys.path. Returns the journal."""
-    global ROOT, journal
+    global ROOT, RUNNING, journal
     j = load()
     if reset_cause is None:
         reset_cause = _reset_cause()
@@ -73,6 +74,7 @@ def select(reset_cause=None):
             j["safe"] = True
         save(j)
     run = j.get("trial") or j.get("good")
+    RUNNING = dict(run, state="trial" if j.get("trial") else "good") if run else None
     ROOT = run["dir"] + "/" if run else ""
     if ROOT:
         sys.path.insert(0, ROOT + "lib")
@@ -94,19 +96,26 @@ def mark_healthy():
 
 
 def confirm(seq):
-    """The hub acked the trial release seq: it becomes the good one; the previous tree may go."""
+    """The hub acked the trial release seq, which this boot runs: it becomes the good one."""
     trial = journal.get("trial")
-    if not trial or trial["seq"] != seq:
+    if not trial or trial["seq"] != seq or not running_trial():
         return False
     trial.pop("tries", None)
     update(good=trial, trial=None, unhealthy=0)
     return True
 
 
-def roll_back(reason):
-    """Give up on the trial release now (e.g. not confirmed in time); takes effect at the next boot."""
+def running_trial():
+    """This boot runs the release on trial (not one merely staged for the next boot)."""
     trial = journal.get("trial")
-    if trial:
+    return bool(trial and RUNNING and RUNNING["state"] == "trial" and RUNNING["seq"] == trial["seq"])
+
+
+def roll_back(reason):
+    """Give up on the trial release this boot runs (e.g. not confirmed in time): the previous tree
+    runs from the next boot."""
+    trial = journal.get("trial")
+    if trial and running_trial():
         update(trial=None, failed={"seq": trial["seq"], "version": trial["version"], "reason": reason})
 
 
@@ -121,11 +130,8 @@ def newest_seen():
 
 
 def running():
-    """(seq, version, state) of the running tree: state is "trial", "good" or "factory"."""
-    if journal.get("trial"):
-        t = journal["trial"]
-        return t["seq"], t["version"], "trial"
-    if journal.get("good"):
-        g = journal["good"]
-        return g["seq"], g["version"], "good"
-    return 0, None, "factory"
+    """(seq, version, state) of the tree this boot runs: state is "trial", "good" (confirmed, also
+    once a trial is confirmed during this boot) or "factory"."""
+    if not RUNNING:
+        return 0, None, "factory"
+    return RUNNING["seq"], RUNNING["version"], "trial" if running_trial() else "good"

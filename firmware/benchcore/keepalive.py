@@ -154,10 +154,16 @@ class KeepAlive:
                 self.healthy = True
                 bootslot.mark_healthy()
                 self._log("keepalive: healthy")
+                try:  # a new interpreter image is kept only once a boot of it is healthy (benchcore/ota.py)
+                    from esp32 import Partition
+
+                    Partition.mark_app_valid_cancel_rollback()
+                except (ImportError, OSError):  # no OTA partitions, or no rollback in this bootloader
+                    pass
         else:
             self._healthy_since = None
         trial = bootslot.journal.get("trial")
-        if trial and ticks_diff(now, self._started) > self.trial_ms:
+        if bootslot.running_trial() and ticks_diff(now, self._started) > self.trial_ms:
             bootslot.roll_back("not confirmed within %d s" % (self.trial_ms // 1000))
             self._log("keepalive: release %d not confirmed in time: back to the previous one" % trial["seq"])
             return True

@@ -96,3 +96,17 @@ def test_an_unreadable_journal_falls_back_to_the_factory_tree(slot, tmp_path):
     (tmp_path / "boot.json").write_bytes(b"\xff\x00garbage")
     boot(slot)
     assert slot.ROOT == "" and slot.running()[2] == "factory"
+
+
+def test_a_release_staged_for_the_next_boot_is_neither_running_nor_confirmable(slot):
+    boot(slot)
+    slot.update(good={"dir": "app/7", "seq": 7, "version": "0.2.0"})
+    boot(slot)
+    slot.update(trial={"dir": "app/8", "seq": 8, "version": "0.3.0", "tries": 0})  # staged by the updater
+    assert slot.running() == (7, "0.2.0", "good") and not slot.running_trial()
+    assert not slot.confirm(8)  # a confirmation for a tree that has not run yet proves nothing
+    slot.roll_back("timer of the old tree")
+    assert slot.journal["trial"]["seq"] == 8  # the old tree's clock does not cancel the staged one
+    boot(slot)
+    assert slot.running() == (8, "0.3.0", "trial") and slot.confirm(8)
+    assert slot.running() == (8, "0.3.0", "good")
