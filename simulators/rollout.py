@@ -90,6 +90,7 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
         #    power failure and must resume.
         good = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel-good", "0.2.0"))))["seq"]
         stack.hub("release", "rollout", str(good), "--canary", canary, "--share", "50", "--halt-after", "1")
+        rollout_started = time.monotonic()
         cut = set()
 
         def cut_downloads():
@@ -101,6 +102,7 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
 
         _wait(lambda: all(keepalive_of(b).get("app_seq") == good and keepalive_of(b).get("update") == "good"
                           for b in stack.benches.values()), timeout=120 + 60 * benches, during=cut_downloads)
+        result["good_seconds"] = round(time.monotonic() - rollout_started, 1)  # rollout start to the last bench
         states = {i: keepalive_of(b) for i, b in stack.benches.items()}
         result["good_updated"] = sum(s.get("app_seq") == good and s.get("update") == "good" for s in states.values())
         result["interrupted_recovered"] = sum(states[i].get("app_seq") == good for i in cut)
@@ -138,8 +140,44 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
     return result
 
 
+def download_heap(workdir: Path, phones: int = 8) -> dict:
+    """Peak live heap of one bench while it downloads a release and `phones` phones use its portal."""
+    import sys
+
+    from simulators.stack import Stack
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "portal"))
+    from phones import eight_phones
+
+    workdir = Path(workdir)
+    with Stack(workdir) as stack:
+        stack.migrate()
+        stack.start_broker()
+        stack.start_ingest()
+        stack.start_web()
+        bench = stack.add_bench("h1", "Zenica", supervise=True, keepalive=True, **BENCH_CONFIG)
+        _wait(lambda: bench.status().get("uplink"), 60)
+        seq = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel", "0.2.0"))))["seq"]
+        stack.hub("release", "send", str(seq), "h1")
+        _wait(lambda: keepalive_of(bench).get("update") == "downloading", 60, interval=0.2)
+        started = time.monotonic()
+        results = eight_phones(bench, rounds=2, phones=phones)
+        during = time.monotonic() - started
+        state = keepalive_of(bench).get("update")
+        peak = bench.peak_heap
+        ok = sum(1 for r in results if r.get("post") == 200 and r.get("receipt"))
+        _wait(lambda: bench.status(timeout=2).get("firmware") == "0.2.0", 180)
+        return {"peak_heap_host": peak, "heap_host": int(bench.heap), "phones": phones,
+                "submissions_ok": ok, "submissions": len(results), "phones_seconds": round(during, 1),
+                "update_state_after_phones": state, "updated": bench.status(timeout=2).get("firmware") == "0.2.0",
+                "memory_errors": sum("MemoryError" in line for line in bench.lines)}
+
+
 def cmd_rollout(args):
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="benchsim-rollout-"))
+    if args.download_heap:
+        print(json.dumps(download_heap(work)))
+        return 0
     result = run_rollout(work, benches=args.benches, echo=print if args.verbose else None)
     print(json.dumps(result, indent=None if args.json else 1))
     return 0 if result["bricked"] == 0 else 1
@@ -151,4 +189,6 @@ def add_parser(sub):
     p.add_argument("--json", action="store_true", help="one line of JSON")
     p.add_argument("--workdir", help="keep the run's files here (default: a new temporary directory)")
     p.add_argument("--verbose", action="store_true", help="echo every bench's log")
+    p.add_argument("--download-heap", action="store_true",
+                   help="instead: peak heap of a bench downloading a release while eight phones use its portal")
     p.set_defaults(func=cmd_rollout)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Updates: the peak heap of a bench downloading a release while eight phones use its portal (host
+# bytes; halve for the chip as docs/simulator.md explains), and a 12-bench fleet through a good
+# release (good_seconds: rollout start to the last bench confirmed), a crashing one and a forged one,
+# with power cuts during the downloads. Long (~15-25 min on two shared cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "download with eight phones:"
+.venv/bin/benchsim rollout --download-heap --json
+echo "12-bench rollout:"
+.venv/bin/benchsim rollout --benches 12 --json
