@@ -146,8 +146,10 @@ def download_heap(workdir: Path, phones: int = 8) -> dict:
 
     from simulators.stack import Stack
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "portal"))
-    from phones import eight_phones
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.portal.phones import eight_phones  # the portal tests' phones: real HTTP clients
 
     workdir = Path(workdir)
     with Stack(workdir) as stack:
