@@ -3,11 +3,12 @@ requests (the download itself is benchcore.updater, loaded only while a release 
 module, not three: each module a bench loads costs it RAM for good (docs/updates.md, "Heap").
 
 Watchdog: machine.WDT cannot be stopped once armed (ESP32), and a bench whose watchdog fires while
-a technician's REPL or mpremote session holds it cannot be flashed. So it is armed only after a
-grace period from boot (time for mpremote to interrupt the bench first), and not while the file
-`maintenance` is on the flash (main.py writes it when the application is interrupted from the
-REPL; a technician can `mpremote fs touch :maintenance`); that file expires after MAINTENANCE_MS,
-so a bench left in the field is never unguarded for long. It is fed only while the portal, the
+a technician's REPL or mpremote session holds it cannot be flashed. So it is not armed while the
+file `maintenance` is on the flash (main.py writes it when the application is interrupted from the
+REPL: the technician sees at most one reset; or `mpremote fs touch :maintenance`); that file
+expires after MAINTENANCE_MS, so a bench left in the field is never unguarded for long. Otherwise
+it is armed at start, before any task runs (a task that blocks the event loop before a deferred
+arming would hang the bench for good); watchdog.grace_s defers it if wanted. It is fed only while the portal, the
 uplink and the power task all show progress. A deep sleep is a full reset: the next boot arms it.
 
 Health: the portal serves and, where the bench has an uplink, the broker is reached, for
@@ -183,7 +184,14 @@ class KeepAlive:
         except OSError:
             return False
 
-    async def _arm_when_due(self, timeout_ms, grace_ms):
+    def _arm(self, timeout_ms):
+        import machine
+
+        self._wdt = machine.WDT(timeout=timeout_ms)
+        self.wdt_armed = True
+        self._log("keepalive: watchdog armed, %d ms" % timeout_ms)
+
+    async def _arm_later(self, timeout_ms, grace_ms):
         await asyncio.sleep_ms(grace_ms)
         while self._in_maintenance():
             if ticks_diff(ticks_ms(), self._started) > MAINTENANCE_MS:
@@ -192,11 +200,7 @@ class KeepAlive:
                 break
             self._log("keepalive: watchdog not armed (maintenance)")
             await asyncio.sleep(60)
-        import machine
-
-        self._wdt = machine.WDT(timeout=timeout_ms)
-        self.wdt_armed = True
-        self._log("keepalive: watchdog armed, %d ms" % timeout_ms)
+        self._arm(timeout_ms)
 
     async def _run(self):
         """Once a second: health, the trial's clock, and the watchdog fed if every task progresses."""
@@ -244,7 +248,11 @@ class KeepAlive:
             self._checks.append(("power", lambda: power.alive_ms, POWER_WITHIN_MS))
         wd = self.cfg.get("watchdog", {})
         if wd.get("enabled", True):
-            asyncio.create_task(self._arm_when_due(wd.get("timeout_s", 30) * 1000, wd.get("grace_s", 30) * 1000))
+            timeout_ms, grace_ms = wd.get("timeout_s", 30) * 1000, wd.get("grace_s", 0) * 1000
+            if grace_ms or self._in_maintenance():
+                asyncio.create_task(self._arm_later(timeout_ms, grace_ms))
+            else:  # now, before any task runs: a task that blocks the event loop is a reset, not a hang
+                self._arm(timeout_ms)
         asyncio.create_task(self._run())
         if self.release_key:
             asyncio.create_task(self._updates())

@@ -218,3 +218,9 @@ def update_send(*, bench_id: str, seq: int, actor: str, url: str | None = None) 
     url = (url or settings.HUB_RELEASES_URL).rstrip("/") + f"/{seq}/"
     _event("update_sent", actor, release=release, bench_id=bench_id, url=url)
     return bench_command(bench_id=bench_id, command=protocol.CMD_UPDATE, seq=seq, version=release.version, url=url)
+
+
+def safe_mode_leave(*, bench_id: str, actor: str) -> tuple[str, bytes]:
+    """The signed command that ends a bench's safe mode (it restarts its full application)."""
+    _event("safe_mode_leave", actor, bench_id=bench_id)
+    return bench_command(bench_id=bench_id, command=protocol.CMD_LEAVE_SAFE_MODE)

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from edge_agent.firmware_image import build_release
-from simulators.rollout import BENCH_CONFIG, _wait, broken_release, keepalive_of
+from simulators.rollout import BENCH_CONFIG, _wait, broken_release, firmware_of, keepalive_of
 from tests.support import running_hub
 
 pytestmark = [pytest.mark.micropython, pytest.mark.slow]
@@ -24,11 +24,11 @@ def test_never_reaching_the_hub_running_out_of_heap_and_a_corrupted_file(tmp_pat
 
         no_hub = add(broken_release(tmp_path / "no-hub", "0.5.0", "no_hub"))
         stack.hub("release", "send", str(no_hub), "u1")
-        assert _wait(lambda: bench.status(timeout=2)["firmware"] == "0.5.0", 120), bench.lines[-30:]
+        assert _wait(lambda: firmware_of(bench) == "0.5.0", 120), bench.lines[-30:]
         # it serves citizens and reaches the broker, but the hub never hears it, so never confirms it
         back = _wait(lambda: keepalive_of(bench).get("update") == "rolled_back" and keepalive_of(bench), 150)
         assert back and back["app_seq"] == 0 and "not confirmed within" in back["update_detail"], bench.lines[-30:]
-        assert bench.status()["firmware"] == "0.1.0"
+        assert firmware_of(bench) == "0.1.0"
 
         hog = add(broken_release(tmp_path / "heap", "0.6.0", "heap"))
         stack.hub("release", "send", str(hog), "u1")
@@ -44,8 +44,8 @@ def test_never_reaching_the_hub_running_out_of_heap_and_a_corrupted_file(tmp_pat
         stack.hub("release", "send", str(good), "u1")
         failed = _wait(lambda: keepalive_of(bench).get("update") == "failed" and keepalive_of(bench), 120)
         assert failed and "does not match its sha256" in failed["update_detail"]
-        assert bench.status()["firmware"] == "0.1.0"  # nothing of it runs
+        assert firmware_of(bench) == "0.1.0"  # nothing of it runs
         stored.write_bytes(original)  # repaired on the hub: the next attempt (30 s later) succeeds
-        assert _wait(lambda: bench.status(timeout=2)["firmware"] == "0.7.0", 180), bench.lines[-30:]
+        assert _wait(lambda: firmware_of(bench) == "0.7.0", 180), bench.lines[-30:]
         assert bench.stuck is None
         shutil.rmtree(tmp_path / "good")

@@ -53,6 +53,9 @@ class Command(BaseCommand):
         send.add_argument("seq", type=int)
         send.add_argument("benches", nargs="+")
         send.add_argument("--actor", default="cli")
+        safe = sub.add_parser("leave-safe-mode", help="tell benches in safe mode to start their full application")
+        safe.add_argument("benches", nargs="+")
+        safe.add_argument("--actor", default="cli")
         worker = sub.add_parser("worker", help="advance rollouts: send updates and confirmations, halt on rollbacks")
         worker.add_argument("--every", type=float, default=2.0, help="seconds between steps")
         worker.add_argument("--once", action="store_true")
@@ -87,6 +90,14 @@ class Command(BaseCommand):
                 try:
                     for bench_id in opts["benches"]:
                         publish(*services.update_send(bench_id=bench_id, seq=opts["seq"], actor=opts["actor"]))
+                finally:
+                    client.loop_stop()
+                    client.disconnect()
+            elif action == "leave-safe-mode":
+                client, publish = _publisher("hub-release-safe")
+                try:
+                    for bench_id in opts["benches"]:
+                        publish(*services.safe_mode_leave(bench_id=bench_id, actor=opts["actor"]))
                 finally:
                     client.loop_stop()
                     client.disconnect()
