@@ -31,6 +31,13 @@ _NOTICE = (
 )
 
 
+
+async def _close(writer):
+    """MicroPython's Stream.close() does nothing; wait_closed() closes the socket (CPython: both)."""
+    writer.close()
+    await writer.wait_closed()
+
+
 async def _notice(reader, writer):
     try:
         await asyncio.wait_for(reader.read(512), 3)  # the request itself does not matter
@@ -38,7 +45,7 @@ async def _notice(reader, writer):
         await writer.drain()
     except Exception:  # a phone that went away
         pass
-    writer.close()
+    await _close(writer)
 
 
 async def _main(cfg):

@@ -82,6 +82,13 @@ def unload(name):
         delattr(benchcore, name)
 
 
+
+async def _close(writer):
+    """MicroPython's Stream.close() does nothing; wait_closed() closes the socket (CPython: both)."""
+    writer.close()
+    await writer.wait_closed()
+
+
 class Updater:
     """Loaded (by keepalive.py) only while a release is fetched."""
 
@@ -202,7 +209,7 @@ class Updater:
         else:
             raise DownloadError("too many headers")
         if code not in (200, 206) or (offset and code != 206):
-            writer.close()
+            await _close(writer)
             raise DownloadError("HTTP %d for %s" % (code, path))
         return reader, writer, length
 
@@ -233,7 +240,7 @@ class Updater:
                 got += n
             return data
         finally:
-            writer.close()
+            await _close(writer)
 
     async def _download(self, url, target, offset, size):
         """url into target from offset; size None: any length up to the manifest's limit."""
@@ -256,4 +263,4 @@ class Updater:
                     left -= n
                     self.bytes_fetched += n
         finally:
-            writer.close()
+            await _close(writer)
