@@ -37,7 +37,7 @@ def test_a_bench_that_cannot_start_enters_safe_mode_and_the_hub_brings_it_back(t
         for words in ("Klupa se trenutno popravlja", "Predlozi su sačuvani", "Клупа се тренутно поправља",
                       "This bench is being repaired"):
             assert words in html
-        assert bench.stuck is None and bench.resets.count(5) >= 5  # reset after every failed start
+        assert bench.stuck is None and bench.resets.count(5) >= 4  # the first start, then a reset after each failure
         assert _wait(lambda: "safe_mode\\tTrue" in stack.hub("shell", "-c",
                      "from hub_server.releases.models import BenchUpdate as U;"
                      "print('safe_mode\\\\t%s' % U.objects.get(pk='s1').safe_mode)"), 60)
