@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-nodeps.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench screenshots clean
 
 setup: $(STAMP) build/device/lib/.pins
+	@$(PY) -c "from hub_server.languages.messages import compile_catalogues; compile_catalogues()"
 	@bash scripts/ensure-system-packages.sh
 	@bash scripts/ensure-axe-core.sh
 
@@ -26,6 +27,9 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest -rs
+
+screenshots: setup
+	$(PY) -m simulators.screenshots
 
 bench: setup
 	@for script in scripts/bench_*.sh; do [ -e "$$script" ] && bash "$$script"; done; true

@@ -11,16 +11,19 @@ from pathlib import Path
 
 _ITERATIONS = 101  # mosquitto_passwd's own default for the $7$ (PBKDF2-SHA512) format
 
-# Each bench may touch only its own topics; %u is the MQTT username, which is the bench id.
-_BENCH_ACL = """\
-pattern write link/v1/b/%u/proposal
-pattern write link/v1/b/%u/telemetry
-pattern readwrite link/v1/b/%u/status
-pattern read link/v1/b/%u/ack
-pattern read link/v1/b/%u/config
-pattern read link/v1/b/%u/digest
-pattern read link/v1/b/%u/cmd
-"""
+def _bench_acl() -> str:
+    """Each bench may touch only its own topics; %u is the MQTT username, which is the bench id."""
+    from benchcore import contract
+
+    access = ((contract.proposal, "write"), (contract.telemetry, "write"), (contract.status, "readwrite"),
+              (contract.ack, "read"), (contract.config, "read"), (contract.digest, "read"), (contract.cmd, "read"))
+    return "".join(f"pattern {how} {contract.topic('%u', leaf)}\n" for leaf, how in access)
+
+
+# A listener's setting (placed before any listener, Mosquitto would open a default one on 1883):
+# the client id is the username, so nobody can take over another's session (kick the ingest or a
+# bench off, fire its last will) with a password of their own.
+_CLIENT_ID_IS_USERNAME = "use_username_as_clientid true"
 
 
 def password_hash(password: str, salt: bytes | None = None) -> str:
@@ -54,11 +57,12 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
     ]
     if port is not None:
         # Plain text: for the hub's own processes on loopback (and benches that run without TLS).
-        lines.append(f"listener {port} {host}")
+        lines += [f"listener {port} {host}", _CLIENT_ID_IS_USERNAME]
     if tls_port is not None:
         # Benches authenticate with their password inside the TLS session; no client certificates.
         lines += [
             f"listener {tls_port} {tls_host}".rstrip(),
+            _CLIENT_ID_IS_USERNAME,
             f"cafile {data_dir / CA_CERT}",
             f"certfile {data_dir / SERVER_CERT}",
             f"keyfile {data_dir / SERVER_KEY}",
@@ -68,23 +72,33 @@ def render_config(*, port: int | None, data_dir: Path, host: str = "127.0.0.1",
     return "\n".join(lines + [""])
 
 
-def render_acl(*, hub_user: str) -> str:
-    return f"user {hub_user}\ntopic readwrite link/v1/b/#\n\n{_BENCH_ACL}"
+def render_acl(*, hub_roles: dict) -> str:
+    """hub_roles: {username: ((access, leaf), ...)} for the hub's processes (hub_server.mqtt)."""
+    from hub_server.mqtt import topic_filter
+
+    blocks = []
+    for user, grants in sorted(hub_roles.items()):
+        blocks.append(f"user {user}\n" + "".join(
+            f"topic {how} {topic_filter(leaf)}\n" for how, leaf in grants))
+    return "\n".join(blocks + [_bench_acl()])
 
 
-def write_broker_files(*, out: Path, port: int | None, hub_user: str, hub_password_hash: str,
-                       bench_hashes: dict, host: str = "127.0.0.1", tls_port: int | None = None,
+def write_broker_files(*, out: Path, port: int | None, hub_users: dict, bench_hashes: dict,
+                       host: str = "127.0.0.1", tls_port: int | None = None,
                        tls_host: str = "", tls_names: list | None = None) -> Path:
     """Write mosquitto.conf, passwd and acl (and, with tls_port, the CA and server certificate)
-    into out; returns the path of mosquitto.conf."""
+    into out; returns the path of mosquitto.conf. hub_users: {username: (password hash, grants)}."""
     out.mkdir(parents=True, exist_ok=True)
     if tls_port is not None:
         ensure_certificates(out, tls_names or [tls_host or host])
-    lines = [f"{hub_user}:{hub_password_hash}"] + [f"{bench}:{h}" for bench, h in sorted(bench_hashes.items()) if h]
+    lines = [f"{user}:{h}" for user, (h, _) in sorted(hub_users.items())]
+    lines += [f"{bench}:{h}" for bench, h in sorted(bench_hashes.items()) if h]
     passwd = out / "passwd"
-    passwd.write_text("\n".join(lines) + "\n")
-    passwd.chmod(0o600)
-    (out / "acl").write_text(render_acl(hub_user=hub_user))
+    tmp = passwd.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.chmod(0o600)
+    tmp.replace(passwd)
+    (out / "acl").write_text(render_acl(hub_roles={u: g for u, (_, g) in hub_users.items()}))
     conf = out / "mosquitto.conf"
     conf.write_text(render_config(port=port, data_dir=out.resolve(), host=host, tls_port=tls_port,
                                   tls_host=tls_host))

@@ -39,15 +39,19 @@ INSTALLED_APPS = [
     "hub_server.releases",
     "hub_server.portal",
     "hub_server.api",
+    "hub_server.languages",
+    "hub_server.mail",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hub_server.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hub_server.languages.middleware.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -84,9 +88,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "bs"
-# Public portal languages; "sr" is Serbian in Cyrillic (Django's convention), "sr-latn" in Latin.
+# The five languages of the hub; "sr" is Serbian in Cyrillic (Django's convention), "sr-latn" in Latin.
 LANGUAGES = [("bs", "Bosanski"), ("hr", "Hrvatski"), ("sr-latn", "Srpski (latinica)"), ("sr", "Српски (ћирилица)"),
              ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the hub's catalogues (`hub messages update|check|compile`)
+FORMAT_MODULE_PATH = ["hub_server.formats"]  # local short dates for bs and en
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Sarajevo"
 USE_I18N = True
 USE_TZ = True
@@ -117,8 +125,24 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("HUB_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if os.environ.get("HUB_BEHIND_PROXY", "0") == "1":
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Behind the TLS reverse proxy (docs/security.md): `hub serve` (waitress) takes the client's address
+# and scheme from X-Forwarded-For / X-Forwarded-Proto only when the connection comes from
+# HUB_TRUSTED_PROXY, and strips those headers from anyone else. So REMOTE_ADDR is the visitor's
+# own address (login throttling and form throttling count per visitor, not per proxy) and
+# is_secure() is true for HTTPS visitors (no redirect loop).
+HUB_BEHIND_PROXY = os.environ.get("HUB_BEHIND_PROXY", "0") == "1"
+HUB_TRUSTED_PROXY = os.environ.get("HUB_TRUSTED_PROXY", "127.0.0.1") if HUB_BEHIND_PROXY else None
+HUB_TRUSTED_PROXY_COUNT = int(os.environ.get("HUB_TRUSTED_PROXY_COUNT", "1"))
+if HUB_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # Content Security Policy: nothing inline, nothing from elsewhere (the charting library is ours).
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
@@ -127,12 +151,24 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "frame-ancestors": [NONE], "form-action": [SELF],
 }}
 
-# Login throttling (django-axes): 5 failures per username and address lock out for 30 minutes.
+# Login throttling (django-axes): 5 failures per username and address lock out for 30 minutes. The
+# address is REMOTE_ADDR (django-ipware is not installed, so no header a client sends is believed);
+# behind the proxy it is the visitor's (see HUB_TRUSTED_PROXY above), so one attacker locks out
+# only their own attempts at a username, never everyone's.
 AXES_FAILURE_LIMIT = int(os.environ.get("HUB_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Public forms: (requests, seconds) per client address; HUB_THROTTLE_<SCOPE>="N/SECONDS" overrides.
+def _rate(name: str, default: str) -> tuple[int, int]:
+    count, _, seconds = os.environ.get(f"HUB_THROTTLE_{name.upper()}", default).partition("/")
+    return int(count), int(seconds)
+
+
+HUB_THROTTLES = {"receipt": _rate("receipt", "30/600"), "apply": _rate("apply", "5/3600"),
+                 "data_request": _rate("data_request", "10/3600")}
 
 # Email: the console in development; HUB_EMAIL_HOST switches to SMTP.
 EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if os.environ.get("HUB_EMAIL_HOST")
@@ -142,6 +178,9 @@ EMAIL_PORT = int(os.environ.get("HUB_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("HUB_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("HUB_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("HUB_EMAIL_TLS", "1") == "1"
+# A mail server that accepts the connection and then says nothing must not hold a web thread (or
+# `hub fleet-check`) forever: after this many seconds the email is recorded as failed.
+EMAIL_TIMEOUT = int(os.environ.get("HUB_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("HUB_EMAIL_FROM", "LINK hub <hub@localhost>")
 HUB_PUBLIC_URL = os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 # Releases (docs/updates.md): their files, served to benches under /releases/, and the Ed25519 key
@@ -157,6 +196,13 @@ HUB_ALERT_OFFLINE_MINUTES = int(os.environ.get("HUB_ALERT_OFFLINE_MINUTES", "30"
 HUB_ALERT_LOW_SOC = float(os.environ.get("HUB_ALERT_LOW_SOC", "20"))
 HUB_ALERT_OUTBOX_RISES = int(os.environ.get("HUB_ALERT_OUTBOX_RISES", "3"))
 
+# Retention (proposals/privacy_services.py, run daily by `hub retention`): a citizen's name and
+# contact are erased this many days after their idea is closed, or after it arrived if it never closes.
+HUB_CONTACT_RETENTION_DAYS = int(os.environ.get("HUB_CONTACT_RETENTION_DAYS", "365"))
+HUB_CONTACT_RETENTION_MAX_DAYS = int(os.environ.get("HUB_CONTACT_RETENTION_MAX_DAYS", "730"))
+HUB_MAIL_FAILURE_DAYS = int(os.environ.get("HUB_MAIL_FAILURE_DAYS", "90"))
+HUB_LOGIN_LOG_DAYS = int(os.environ.get("HUB_LOGIN_LOG_DAYS", "90"))
+
 # Open data licence, stated in every export.
 HUB_OPEN_DATA_LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 
@@ -165,6 +211,8 @@ MQTT = {
     "port": int(os.environ.get("MQTT_PORT", "1883")),
     "user": os.environ.get("MQTT_USER", "hub"),
     "password": os.environ.get("MQTT_PASSWORD", ""),
+    # broker users hub-ingest, hub-ingest-2, ...: one per ingest worker of a shared subscription
+    "ingest_workers": int(os.environ.get("MQTT_INGEST_WORKERS", "1")),
 }
 
 LOGGING = {

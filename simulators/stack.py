@@ -73,6 +73,13 @@ class Stack:
             env["HUB_RELEASES_URL"] = f"http://127.0.0.1:{self.web_port}/releases/"
         return env
 
+    def hub_login(self, role: str) -> tuple[str, str]:
+        """(username, password) of one of the hub's broker users (hub_server.mqtt: ingest,
+        downlink, cmd, monitor)."""
+        from hub_server.mqtt import role_password
+
+        return f"hub-{role}", role_password(role, self.hub_password)
+
     def hub(self, *args: str) -> str:
         """Run a `hub` command to completion; returns its standard output."""
         result = subprocess.run([sys.executable, "-m", "hub_server.cli", *args], env=self.hub_env(),
@@ -92,8 +99,8 @@ class Stack:
     def proposals(self) -> list:
         return json.loads(self.hub("proposals", "--json"))
 
-    def add_reviewer(self, username: str) -> dict:
-        return json.loads(self.hub("reviewer-add", username))
+    def add_administrator(self, username: str) -> dict:
+        return json.loads(self.hub("admin-add", username))
 
     # -- broker -------------------------------------------------------------
     def write_broker_config(self) -> Path:
@@ -107,9 +114,18 @@ class Stack:
         return self.hub("broker-ca", "--out", str(self.dir / "broker"))
 
     def start_broker(self) -> None:
-        conf = self.write_broker_config()
-        self.broker = self._spawn("broker", [mosquitto_binary(), "-c", str(conf)])
-        wait_for_port(self.broker_port, proc=self.broker, what="mosquitto")
+        for attempt in range(3):
+            conf = self.write_broker_config()
+            self.broker = self._spawn("broker", [mosquitto_binary(), "-c", str(conf)])
+            try:
+                wait_for_port(self.broker_port, proc=self.broker, what="mosquitto")
+                break
+            except RuntimeError:
+                # free_port() races with other processes on this machine: another port, before
+                # anything has been told this one (benches and hub processes start later)
+                if attempt == 2 or self.benches:
+                    raise
+                self.broker_port = free_port()
         if self.tls_port:
             wait_for_port(self.tls_port, proc=self.broker, what="mosquitto (TLS)")
 
@@ -170,7 +186,8 @@ class Stack:
         tls = {"tls": True, "ca": tls_ca or self.ca_pem, "server_hostname": "localhost"} if self.tls_port else {}
         cfg = bench_config(bench_id, municipality, "127.0.0.1", self.tls_port or self.broker_port, free_port(),
                            mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
-                           key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls, **config_extra)
+                           key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls,
+                           seal_key=creds["seal_key"], **config_extra)
         if keepalive:  # watchdog, safe mode and updates: the hub's release key, and the heap they need
             cfg.setdefault("release_key", self.release_key())
         bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg, keepalive=keepalive), echo=self.echo,

@@ -26,3 +26,10 @@ def stack(tmp_path):
 
     with running_hub(tmp_path / "stack") as s:
         yield s
+
+
+def pytest_configure(config):
+    # The hub's .mo files are build products (make setup writes them); a bare `pytest` after a
+    # change to a .po file must not test stale translations.
+    from hub_server.languages.messages import compile_catalogues
+    compile_catalogues()

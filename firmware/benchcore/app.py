@@ -56,10 +56,12 @@ def start_hotspot(cfg):
 
 
 def _telemetry(outbox, heap, power, hotspot, keepalive):
+    from benchcore import contract as c
+
     def pairs():
-        return ([("firmware", VERSION), ("outbox", len(outbox)), ("heap_free", gc.mem_free()),
-                 ("heap_peak", heap.peak), ("ap", hotspot.on)] + power.telemetry()
-                + (keepalive.telemetry() if keepalive else []))
+        return ([(c.firmware, VERSION), (c.outbox, len(outbox)), (c.heap_free, gc.mem_free()),
+                 (c.heap_peak, heap.peak), (c.ap, hotspot.on), (c.clients, hotspot.clients())
+                 ] + power.telemetry() + (keepalive.telemetry() if keepalive else []))
 
     return pairs
 
@@ -95,7 +97,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
         return info
 
     app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
-                     portal_cfg=cfg["portal"], www=APP_ROOT + "www")
+                     portal_cfg=cfg["portal"], seal_key=cfg.get("seal_key"), www=APP_ROOT + "www")
     dns = cfg.get("dns", {})
     app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log)
     asyncio.create_task(app.dns.run())
@@ -104,7 +106,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
 
 async def _main(cfg):
     from benchcore import protocol
-    from benchcore.downlink import Downlink
+    from benchcore.downlink import Downlink, stored_settings
     from benchcore.keyring import Keyring
     from benchcore.power_task import PowerTask
     from benchcore.state import BenchState
@@ -120,7 +122,7 @@ async def _main(cfg):
     heap = HeapWatch()
     power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
-    downlink = Downlink(state, keyring, log=log, on_config=power.configure)
+    downlink = Downlink(state, keyring, log=log)
     keepalive = None
     if "bootslot" in sys.modules:  # a bench provisioned with a boot journal keeps itself alive
         from benchcore.keepalive import KeepAlive
@@ -128,7 +130,10 @@ async def _main(cfg):
         keepalive = KeepAlive(cfg, downlink, log=log)
     uplink = Uplink(cfg, outbox, state, keyring, boot, log=log,
                     telemetry=_telemetry(outbox, heap, power, hotspot, keepalive), downlink=downlink)
-    if power.start():
+    powered = power.start()
+    downlink.on_config = lambda settings: (power.configure(settings), uplink.apply_settings(settings))
+    downlink.on_config(stored_settings())  # what the hub last sent holds after any reboot or deep sleep
+    if powered:
         power.on_telemetry_period = uplink.set_telemetry_period
         asyncio.create_task(power.run())
     app = _captive_portal(cfg, hotspot, outbox, uplink, power)
@@ -140,6 +145,7 @@ async def _main(cfg):
             "bench": cfg["bench_id"], "firmware": VERSION, "outbox": len(outbox),
             "uplink": uplink.connected, "published": uplink.published, "acked": uplink.acked,
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
+            "config_version": state.get("config_version", 0), "telemetry_s": uplink.telemetry_every_ms // 1000,
             "heap_free": gc.mem_free(), "heap_peak": heap.peak,
             "keepalive": dict(keepalive.telemetry()) if keepalive else None,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}

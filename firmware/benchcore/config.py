@@ -1,7 +1,7 @@
 """The bench's settings, read from config.json on its flash."""
 import json
 
-CATEGORIES = ("environment", "transport", "culture", "social", "infrastructure", "other")
+from benchcore.contract import CATEGORIES  # noqa: F401 - forms and pages read it from here
 
 
 class ConfigError(Exception):

@@ -1,9 +1,10 @@
 """Parse and check the citizen's form: strict UTF-8, bounded fields, clear reasons."""
-from benchcore.config import CATEGORIES
+from benchcore.contract import BENCH_BODY_LIMIT, CATEGORIES, TEXT_LIMITS
 
 # Characters. The description's 1,000 (the hub accepts 2,000) is what the bench's heap takes in any
 # script: a Cyrillic or "€" text arrives percent-encoded at 6 or 9 bytes a character.
-LIMITS = {"title": 120, "body": 1000, "name": 80, "contact": 120}
+LIMITS = {"title": TEXT_LIMITS["title"], "body": BENCH_BODY_LIMIT, "name": TEXT_LIMITS["name"],
+          "contact": TEXT_LIMITS["contact"]}
 
 
 class FormError(ValueError):

@@ -38,6 +38,15 @@ class Hotspot:
         except (ValueError, OSError):
             pass  # some radios only take it once the AP is up; the next apply tries again
 
+    def clients(self):
+        """How many phones are on the hotspot now (a count: their MAC addresses are not kept)."""
+        if not self.on:
+            return 0
+        try:
+            return len(self.ap.status("stations"))
+        except (ValueError, OSError, TypeError):
+            return None
+
     def address(self):
         """The AP's IPv4 address: what the captive DNS answers and the portal redirects to."""
         return self.ap.ifconfig()[0]

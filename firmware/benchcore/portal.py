@@ -16,6 +16,7 @@ from benchcore.compat import const, file_size
 from benchcore.forms import FormError, parse_urlencoded, validate_proposal
 from benchcore.i18n import pick_language, strings
 from benchcore.outbox import OutboxFull
+from benchcore.seal import seal_fields
 from benchcore.server import PortalServer, TokenBuckets
 
 _DIGEST_ITEMS = const(20)
@@ -38,9 +39,10 @@ def _client(request):
 
 
 def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None, www="www",
-               portal_cfg=None):
+               portal_cfg=None, seal_key=None):
     """clock() -> unix seconds, or None while the bench has no trusted time; probes: a
-    benchcore.probes.Probes (None: no captive handling); status_info() -> dict for /status."""
+    benchcore.probes.Probes (None: no captive handling); status_info() -> dict for /status;
+    seal_key: the hub's public modulus (hex) that name and contact are sealed with (benchcore.seal)."""
     cfg = portal_cfg or {}
     app = PortalServer(request_timeout_s=cfg.get("request_timeout_s", 10), burst=cfg.get("burst", 40),
                        every_ms=cfg.get("every_ms", 500), head_timeout_s=cfg.get("head_timeout_s", 3))
@@ -92,6 +94,7 @@ def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None
         except FormError as exc:
             return html(lang, strings(lang)["error"], pages.form(lang, fields, exc), 400)
         proposal["lang"] = lang
+        seal_fields(proposal, seal_key, log)
         pid = protocol.new_proposal_id()
         msg = protocol.proposal_pieces(bench_id, pid, proposal, clock(), uptime())
         del proposal, fields

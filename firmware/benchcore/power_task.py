@@ -3,7 +3,7 @@ feeds telemetry, and puts the bench into deep sleep when the policy says so."""
 import asyncio
 import json
 
-from benchcore import clock
+from benchcore import clock, contract
 from benchcore.compat import ticks_ms
 
 
@@ -66,8 +66,8 @@ class PowerTask:
         return True
 
     def configure(self, settings):
-        if self.monitor is not None and isinstance(settings.get("power"), dict):
-            self.monitor.configure(settings["power"])
+        if self.monitor is not None and isinstance(settings.get(contract.power), dict):
+            self.monitor.configure(settings[contract.power])
             self._log("power: new thresholds from the hub")
 
     def telemetry(self):

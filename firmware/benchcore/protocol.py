@@ -3,18 +3,13 @@ import json
 import os
 from binascii import hexlify
 
-from benchcore import signing
+from benchcore import contract, signing
+from benchcore.contract import PROTOCOL_VERSION, topic  # noqa: F401 - the protocol's names
 
-PROTOCOL_VERSION = 1
-TOPIC_ROOT = "link/v1/b/"
 # Crockford's base32: no I, L, O, U, so a receipt read aloud or typed on a phone stays unambiguous.
 # A tuple of its letters, made at import (boot): MicroPython interns each one-letter string, and
 # doing that on the first receipts instead grew the interpreter's string pool on a busy heap.
 _RECEIPT_ALPHABET = tuple("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-
-
-def topic(bench_id, leaf):
-    return TOPIC_ROOT + bench_id + "/" + leaf
 
 
 def new_proposal_id():
@@ -82,8 +77,7 @@ def proposal_pieces(bench_id, proposal_id, fields, created, uptime_s, boot=None,
         ("body", fields["body"]),
         ("category", fields["category"]),
         ("lang", fields.get("lang", "bs")),
-        ("name", fields.get("name", "")),
-        ("contact", fields.get("contact", "")),
+        (contract.sealed, fields.get(contract.sealed, "")),
         ("consent", bool(fields.get("consent"))),
         ("created", created),
         ("uptime", uptime_s),
@@ -124,11 +118,18 @@ def open_hub_message(topic_name, payload, keys):
     return msg
 
 
+def status_body(state, boot, n):
+    return encode((("state", state), (contract.boot, boot), (contract.n, n)))
+
+
+def telemetry_body(boot, n, up, now, pairs):
+    """pairs: (telemetry key of benchcore.contract, value), after the sequence keys."""
+    return encode([(contract.boot, boot), (contract.n, n), (contract.up, up), (contract.now, now)] + pairs)
+
+
 def decode_ack(msg):
     """The ids of a verified ack message (a dict); raises ValueError on anything malformed."""
-    if not isinstance(msg, dict) or not isinstance(msg.get("ids"), list):
-        raise ValueError("ack has no list 'ids'")
-    ids = msg["ids"]
+    ids = contract.check(msg, contract.SPECS[contract.ack])["ids"]
     for pid in ids:
         if not isinstance(pid, str) or len(pid) != 16:
             raise ValueError("ack names an invalid id")

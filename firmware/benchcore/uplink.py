@@ -11,7 +11,7 @@ driven step by step between the portal's turns (_handshake); docs/protocol.md, "
 import asyncio
 import socket
 
-from benchcore import clock, protocol
+from benchcore import clock, contract, protocol
 from benchcore.compat import const, print_exception, ticks_diff, ticks_ms
 from benchcore.framed_socket import ETIMEDOUT, FramedSocket
 from benchcore.signing import SignatureError
@@ -68,9 +68,16 @@ class Uplink:
 
     def set_telemetry_period(self, seconds):
         """The power policy decides the cadence (less often when energy is short), unless the
-        bench's config fixes it."""
+        bench's config or the hub's settings fix it."""
         if not self._telemetry_fixed:
             self.telemetry_every_ms = seconds * 1000
+
+    def apply_settings(self, settings):
+        """The hub's settings (already checked against contract.SPECS[contract.settings])."""
+        seconds = settings.get(contract.telemetry_s)
+        if seconds:
+            self.telemetry_every_ms = seconds * 1000
+            self._telemetry_fixed = True
 
     def next_n(self):
         self._n += 1
@@ -79,14 +86,13 @@ class Uplink:
     def topic(self, leaf):
         return protocol.topic(self.bench_id, leaf)
 
-    def _signed(self, leaf, pairs):
-        body = protocol.encode(pairs)
+    def _signed(self, leaf, body):
         from benchcore.signing import sign
 
         return sign(self.topic(leaf), body, self.keyring.key_id, self.keyring.key)
 
     def _status(self, state):
-        return self._signed("status", (("state", state), ("boot", self.boot), ("n", self.next_n())))
+        return self._signed(contract.status, protocol.status_body(state, self.boot, self.next_n()))
 
     # -- incoming ----------------------------------------------------------
     def _on_message(self, topic, payload):
@@ -94,7 +100,7 @@ class Uplink:
         leaf = topic[topic.rfind("/") + 1:]
         try:
             msg = protocol.open_hub_message(topic, payload, self.keyring.keys)
-            if leaf == "ack":
+            if leaf == contract.ack:
                 self._on_ack(msg)
             elif self._downlink is not None:
                 self._downlink.handle(leaf, msg)
@@ -226,7 +232,7 @@ class Uplink:
         client.set_callback(self._on_message)
         # "online" takes n and the Last Will n + 1: the hub's replay window accepts them in that order.
         online = self._status("online")
-        client.set_last_will(self.topic("status"), self._status("offline"), retain=True, qos=1)
+        client.set_last_will(self.topic(contract.status), self._status("offline"), retain=True, qos=1)
         self._client = client
         if not self._bounded(client.connect, False):
             if tls:
@@ -234,12 +240,12 @@ class Uplink:
             await self._reply(0x20)
         # The portal runs between the steps: each umqtt call may wait up to wait_ms (and handle the
         # acks queued for our session meanwhile); back to back they stalled it for 300 ms and more.
-        for leaf in ("ack", "cmd", "config", "digest"):
+        for leaf in contract.DOWNLINK_LEAVES:
             await asyncio.sleep(0)
             if not self._bounded(client.subscribe, self.topic(leaf), 1):
                 await self._reply(0x90)
         await asyncio.sleep(0)
-        self._bounded(client.publish, self.topic("status"), online, True, 1)
+        self._bounded(client.publish, self.topic(contract.status), online, True, 1)
         self._in_flight = None
         self._last_tx = self._last_rx = ticks_ms()
         self._last_telemetry = ticks_ms() - self.telemetry_every_ms + 3000
@@ -287,17 +293,16 @@ class Uplink:
             pid = self.outbox.oldest()
             if pid is not None:
                 record = self.outbox.read(pid)
-                payload = protocol.proposal_payload(self.topic("proposal"), record, self.boot, clock.uptime(),
+                payload = protocol.proposal_payload(self.topic(contract.proposal), record, self.boot, clock.uptime(),
                                                     clock.now(), self.keyring.key_id, self.keyring.key)
                 self._in_flight = (pid, now)
-                self._bounded(self._client.publish, self.topic("proposal"), payload, False, 1)
+                self._bounded(self._client.publish, self.topic(contract.proposal), payload, False, 1)
                 self.published += 1
                 self._last_tx = now
                 busy = True
         if self._telemetry and ticks_diff(now, self._last_telemetry) > self.telemetry_every_ms:
-            pairs = [("boot", self.boot), ("n", self.next_n()), ("up", clock.uptime()), ("now", clock.now())]
-            pairs.extend(self._telemetry())
-            self._client.publish(self.topic("telemetry"), self._signed("telemetry", pairs), False, 0)
+            body = protocol.telemetry_body(self.boot, self.next_n(), clock.uptime(), clock.now(), self._telemetry())
+            self._client.publish(self.topic(contract.telemetry), self._signed(contract.telemetry, body), False, 0)
             self._last_telemetry = self._last_tx = now
         return busy
 

@@ -3,22 +3,25 @@ with a token (`Authorization: Bearer hub_...`, made by `hub api-token <username>
 OpenAPI schema at /api/v1/openapi.json."""
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from hub_server.fleet_health.selectors import dashboard_rows, public_bench_list
-from hub_server.membership.selectors import user_can_review, user_municipality_names
+from hub_server.membership.selectors import user_review_scope
 from hub_server.membership.services import api_token_user
-from hub_server.proposals import review_services, selectors
+from hub_server.proposals import decisions, selectors
 from hub_server.proposals.models import Proposal
 from hub_server.proposals.text import inert, inert_line
 
 api = NinjaAPI(title="LINK hub API", version="1", urls_namespace="api-v1", docs_url=None,
                description="Public reads need no authentication; /staff/ endpoints need a staff token. "
                            "Open data licence: CC BY 4.0.")
+
+
+MAX_OFFSET = 10_000_000
 
 
 class TokenAuth(HttpBearer):
@@ -82,7 +85,8 @@ def _action(a) -> dict:
 
 @api.get("/ideas", response=IdeaPage, tags=["public"], summary="Validated ideas, newest first")
 def ideas(request, municipality: str = "", q: str = "", offset: int = 0, limit: int = 50):
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    # Bounded on both sides: an offset past what a database integer holds was a 500.
+    limit, offset = max(1, min(limit, 200)), max(0, min(offset, MAX_OFFSET))
     qs = selectors.public_ideas(municipality=municipality, q=q)
     return {"count": qs.count(), "offset": offset, "limit": limit,
             "items": [_idea(p) for p in qs[offset:offset + limit]]}
@@ -92,7 +96,7 @@ def ideas(request, municipality: str = "", q: str = "", offset: int = 0, limit: 
 def idea(request, proposal_id: str):
     p = selectors.public_ideas().filter(pk=proposal_id).first()
     if p is None:
-        raise HttpError(404, "No such validated idea.")
+        raise HttpError(404, _("No such validated idea."))
     return _idea(p)
 
 
@@ -132,54 +136,54 @@ class FleetRow(Schema):
     alerts: list[str]
 
 
+def _queue_item(p: Proposal) -> dict:
+    return {"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
+            "category": p.category, "status": p.status, "title": inert_line(p.shown_title, 120),
+            "body": inert(p.shown_body, 2000), "received": p.received.isoformat()}
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
 @api.get("/staff/queue", response=list[QueueItem], auth=TokenAuth(), tags=["staff"],
          summary="The review queue of the token owner's municipalities")
 def staff_queue(request, status: str = "new", municipality: str = "", limit: int = 50):
-    scope = user_municipality_names(user=request.user)
-    if scope == set() or not request.user.has_perm("proposals.review_proposal"):
-        raise HttpError(403, "This token's user reviews no municipality.")
-    if municipality:
-        if scope is not None and municipality not in scope:
-            raise HttpError(403, "You do not review proposals of this municipality.")
-        scope = {municipality}
+    scope = user_review_scope(user=request.user, municipality=municipality)
+    if scope == set():
+        raise HttpError(403, _("This token's user reviews no municipality."))
     qs = selectors.review_queue(municipalities=scope, status=status)[:max(1, min(limit, 200))]
-    return [{"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
-             "category": p.category, "status": p.status, "title": inert_line(p.shown_title, 120),
-             "body": inert(p.shown_body, 2000), "received": p.received.isoformat()} for p in qs]
+    return [_queue_item(p) for p in qs]
 
 
 class Decision(Schema):
     decision: str
     reason: str = ""
     note: str = ""
+    original: str = ""
+    category: str = ""
+    tags: str = ""
+    public_title: str = ""
+    public_body: str = ""
 
 
 @api.post("/staff/proposals/{proposal_id}/decision", response={200: QueueItem}, auth=TokenAuth(), tags=["staff"],
-          summary="validate | decline (with reason) | hide")
+          summary="validate | decline (reason, note) | duplicate (original) | edit (category, tags) | "
+                  "redact (public_title, public_body) | hide (note): the review UI's decisions")
 def staff_decide(request, proposal_id: str, body: Decision):
-    p = get_object_or_404(Proposal.objects.select_related("bench"), pk=proposal_id)
-    if not user_can_review(user=request.user, municipality=p.bench.municipality):
-        raise HttpError(403, "You do not review proposals of this municipality.")
+    p = selectors.proposal_for_review(user=request.user, proposal_id=proposal_id)
     try:
-        if body.decision == "validate":
-            p = review_services.proposal_validate(proposal=p, by=request.user)
-        elif body.decision == "decline":
-            p = review_services.proposal_decline(proposal=p, by=request.user, reason=body.reason, note=body.note)
-        elif body.decision == "hide":
-            p = review_services.proposal_hide(proposal=p, by=request.user, note=body.note)
-        else:
-            raise HttpError(400, "decision must be validate, decline or hide")
+        p = decisions.decision_apply(proposal=p, by=request.user, decision=body.decision, data=body.dict())
     except ValidationError as exc:
         raise HttpError(400, " ".join(exc.messages))
-    return {"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
-            "category": p.category, "status": p.status, "title": inert_line(p.shown_title, 120),
-            "body": inert(p.shown_body, 2000), "received": p.received.isoformat()}
+    return _queue_item(Proposal.objects.select_related("bench").get(pk=p.pk))
 
 
 @api.get("/staff/fleet", response=list[FleetRow], auth=TokenAuth(), tags=["staff"])
 def staff_fleet(request):
     if not request.user.has_perm("fleet_health.view_fleet"):
-        raise HttpError(403, "This token's user cannot see the fleet.")
+        raise HttpError(403, _("This token's user cannot see the fleet."))
     out = []
     for row in dashboard_rows():
         r = row["reading"]

@@ -3,8 +3,10 @@ published by the `hub downlink` worker. Each publish carries a version one above
 the bench requires, so a replayed old message changes nothing there."""
 import logging
 
+from benchcore import contract
 from django.db import transaction
 
+from hub_server.fleet import messages
 from hub_server.fleet.models import Bench, PendingDownlink
 from hub_server.fleet.services import downlink_sign
 
@@ -22,6 +24,9 @@ def on_digest_changed(sender, municipality, bench_ids, **kwargs) -> None:
 
 def bench_settings_set(*, bench_id: str, settings: dict) -> None:
     """Replace a bench's desired settings; the bench gets them as its retained config."""
+    problem = messages.settings_problem(settings)
+    if problem:
+        raise ValueError(f"settings a bench would refuse: {problem}")
     with transaction.atomic():
         Bench.objects.filter(pk=bench_id).update(settings=settings)
         downlink_queue(bench_ids=[bench_id], kind=PendingDownlink.Kind.CONFIG)
@@ -31,8 +36,8 @@ def _message(bench: Bench, kind: str) -> dict:
     if kind == PendingDownlink.Kind.DIGEST:
         from hub_server.fleet_health.digest import digest_for_bench
 
-        return {"version": bench.digest_version + 1, **digest_for_bench(bench_id=bench.id)}
-    return {"version": bench.config_version + 1, "settings": bench.settings}
+        return messages.digest_message(version=bench.digest_version + 1, digest=digest_for_bench(bench_id=bench.id))
+    return messages.config_message(version=bench.config_version + 1, settings=bench.settings)
 
 
 def downlink_publish_pending(*, publish, limit: int = 100) -> int:
@@ -43,7 +48,7 @@ def downlink_publish_pending(*, publish, limit: int = 100) -> int:
         bench, kind = pending.bench, pending.kind
         msg = _message(bench, kind)
         payload = downlink_sign(bench=bench, leaf=kind, msg=msg)
-        if not publish(f"link/v1/b/{bench.id}/{kind}", payload):
+        if not publish(contract.topic(bench.id, kind), payload):
             log.warning("broker did not take the %s for %s; will retry", kind, bench.id)
             break
         with transaction.atomic():

@@ -89,3 +89,29 @@ class PendingDownlink(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bench", "kind"], name="one_pending_per_kind")]
+
+
+class DeadLetter(models.Model):
+    """A verified bench message the hub could not process for a reason that will not go away
+    (a bug, a value no column takes): kept with its reason for an operator, and acknowledged, so
+    it cannot block the bench's later messages. Bounded: payloads are at most MAX_PAYLOAD bytes."""
+
+    bench_id = models.CharField(max_length=64)
+    topic = models.CharField(max_length=16)
+    payload = models.BinaryField()
+    reason = models.CharField(max_length=300)
+    attempts = models.PositiveIntegerField(default=1)
+    received = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received"]
+
+    def __str__(self):
+        return f"{self.bench_id} {self.topic}: {self.reason}"
+
+
+class SealKey(models.Model):
+    """The hub's private key for sealed contact details (hub_server.fleet.seal): one row."""
+
+    private_pem = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)

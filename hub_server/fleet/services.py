@@ -4,12 +4,15 @@ import logging
 import secrets
 from datetime import datetime, timezone
 
+from benchcore import contract
 from django.db import transaction
 from django.db.models import F
 
 from hub_server import signing
 from hub_server.broker import password_hash
-from hub_server.fleet.models import Bench, RejectedMessage
+from hub_server.fleet import messages
+from hub_server.fleet.models import Bench, DeadLetter, RejectedMessage
+from hub_server.mqtt import MAX_PAYLOAD
 
 log = logging.getLogger("hub.fleet")
 
@@ -19,19 +22,53 @@ class MessageRejected(ValueError):
 
 
 def bench_register(*, bench_id: str, municipality: str) -> tuple[Bench, dict]:
-    """Create or re-provision a bench; returns it with its new credentials (shown once)."""
+    """Create a bench, or re-provision one (new municipality too); returns it with its new
+    credentials (shown once). See bench_issue_credentials."""
+    with transaction.atomic():
+        bench, _ = Bench.objects.update_or_create(id=bench_id, defaults={"municipality": municipality})
+        credentials = bench_issue_credentials(bench=bench)
+    return bench, credentials
+
+
+def bench_issue_credentials(*, bench: Bench) -> dict:
+    """Fresh, random broker password and signing key for a bench, replacing (revoking) the old
+    ones in the same transaction: the way to recover from a stolen or copied bench. Nothing of
+    the old key goes into the new one, and nothing crosses the network: the result is shown once
+    and reaches the bench over USB (`bench provision`). The old password stops working when the
+    broker rereads its password file (`hub broker-config`, then SIGHUP); the old key at once.
+    The key number keeps rising, so the hub never confuses a new key with an old one."""
     password = secrets.token_urlsafe(18)
     key = secrets.token_bytes(32)
     with transaction.atomic():
-        bench, _ = Bench.objects.update_or_create(id=bench_id, defaults={
-            "municipality": municipality, "mqtt_password_hash": password_hash(password),
-            "key_id": "k1", "key": key.hex(), "next_key_id": "", "next_key": ""})
-    return bench, {"mqtt_user": bench_id, "mqtt_password": password, "key_id": "k1", "key": key.hex()}
+        bench = Bench.objects.select_for_update().get(pk=bench.pk)
+        number = max(_key_number(bench.key_id), _key_number(bench.next_key_id)) + 1 if bench.key else 1
+        key_id = f"k{number}"
+        Bench.objects.filter(pk=bench.pk).update(mqtt_password_hash=password_hash(password), key_id=key_id,
+                                                 key=key.hex(), next_key_id="", next_key="")
+        # Contact details of ideas stay readable: they are sealed to the hub, not to this key.
+        log.info("bench %s: new broker password and signing key %s; the old ones are revoked", bench.pk, key_id)
+    from hub_server.fleet.seal import seal_public_modulus
+
+    return {"mqtt_user": bench.pk, "mqtt_password": password, "key_id": key_id, "key": key.hex(),
+            "seal_key": seal_public_modulus()}
+
+
+def _key_number(key_id: str) -> int:
+    digits = key_id.lstrip("k")
+    return int(digits) if digits.isdigit() else 0
 
 
 def rejection_count(*, bench_id: str, topic: str, reason: str) -> None:
     counter, _ = RejectedMessage.objects.get_or_create(bench_id=bench_id[:64], topic=topic[:16], reason=reason[:120])
     RejectedMessage.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+
+
+def dead_letter_keep(*, bench_id: str, topic: str, payload: bytes, reason: str, attempts: int) -> DeadLetter:
+    """Keep a message that failed for a reason that will not go away (see DeadLetter)."""
+    with transaction.atomic(durable=True):
+        return DeadLetter.objects.create(bench_id=bench_id[:64], topic=topic[:16],
+                                         payload=bytes(payload[:MAX_PAYLOAD]), reason=reason[:300],
+                                         attempts=attempts)
 
 
 def message_verify(*, bench: Bench, topic: str, payload: bytes) -> tuple[bytes, str]:
@@ -47,22 +84,51 @@ def message_verify(*, bench: Bench, topic: str, payload: bytes) -> tuple[bytes, 
     return body, key_id
 
 
-def json_object(body: bytes) -> dict:
+def _finite(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:20]} out of range")
+    return value
+
+
+def _short_int(text: str) -> int:
+    if len(text) > 20:  # 2^63 has 19 digits: anything longer is junk, and slow to convert
+        raise ValueError("integer with more than 20 digits")
+    return int(text)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(body: bytes):
+    """JSON as the protocol allows it: UTF-8, finite numbers, integers of at most 20 digits, no
+    NaN/Infinity, bounded nesting. ValueError otherwise (never RecursionError or OverflowError)."""
     try:
-        msg = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise MessageRejected("body is not UTF-8 JSON")
-    if not isinstance(msg, dict):
-        raise MessageRejected("body is not a JSON object")
-    return msg
+        return json.loads(body.decode("utf-8"), parse_float=_finite, parse_int=_short_int,
+                          parse_constant=_no_constant)
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(type(exc).__name__)
+
+
+def json_object(body: bytes, spec: tuple = ()) -> dict:
+    """The body's JSON object, held to a message spec of benchcore.contract; MessageRejected with
+    the reason otherwise."""
+    try:
+        msg = strict_json(body)
+    except ValueError as exc:
+        raise MessageRejected(f"body is not protocol JSON ({str(exc)[:60]})")
+    try:
+        return contract.check(msg, spec)
+    except ValueError as exc:
+        raise MessageRejected(str(exc))
 
 
 def sequence_accept(*, bench: Bench, kind: str, msg: dict) -> bool:
     """Replay window for status and telemetry: (boot, n) must rise. Returns False for the same
-    message again (a retained copy), raises MessageRejected for an older one."""
-    boot, n = msg.get("boot"), msg.get("n")
-    if not isinstance(boot, int) or not isinstance(n, int) or boot < 0 or n < 0:
-        raise MessageRejected("boot and n must be counts")
+    message again (a retained copy), raises MessageRejected for an older one. msg has passed
+    its contract spec: boot and n are counts."""
+    boot, n = msg[contract.boot], msg[contract.n]
     last = (getattr(bench, f"{kind}_boot"), getattr(bench, f"{kind}_n"))
     if (boot, n) == last:
         return False
@@ -76,9 +142,8 @@ def sequence_accept(*, bench: Bench, kind: str, msg: dict) -> bool:
 
 
 def bench_status_record(*, bench: Bench, msg: dict) -> None:
-    state = msg.get("state")
-    if state not in ("online", "offline"):
-        raise MessageRejected("status is neither online nor offline")
+    """msg: a status message that passed contract.SPECS[contract.status]."""
+    state = msg["state"]
     if sequence_accept(bench=bench, kind="status", msg=msg):
         Bench.objects.filter(pk=bench.pk).update(online=state == "online", last_seen=datetime.now(timezone.utc))
 
@@ -91,8 +156,8 @@ def downlink_sign(*, bench: Bench, leaf: str, msg: dict, key_id: str | None = No
     """A hub message for a bench, signed with the key the bench holds (key_id, or its current)."""
     keys = bench.verification_keys()
     key_id = key_id if key_id in keys else bench.key_id
-    body = json.dumps(msg, ensure_ascii=False, separators=(",", ":")).encode()
-    return signing.sign(topic=f"link/v1/b/{bench.id}/{leaf}", body=body, key_id=key_id, key=keys[key_id])
+    body = messages.encode(msg)
+    return signing.sign(topic=contract.topic(bench.id, leaf), body=body, key_id=key_id, key=keys[key_id])
 
 
 def bench_command(*, bench_id: str, command: str, **args) -> tuple[str, bytes]:
@@ -100,7 +165,7 @@ def bench_command(*, bench_id: str, command: str, **args) -> tuple[str, bytes]:
     with transaction.atomic():
         bench = Bench.objects.select_for_update().get(pk=bench_id)
         bench.cmd_n += 1
-        msg = {"n": bench.cmd_n, "cmd": command, **args}
+        msg = messages.cmd_message(n=bench.cmd_n, command=command, **args)
         if command == "rotate_key":
             if bench.next_key:
                 raise ValueError(f"bench {bench_id} has not yet used key {bench.next_key_id}")
@@ -110,4 +175,4 @@ def bench_command(*, bench_id: str, command: str, **args) -> tuple[str, bytes]:
             bench.next_key = signing.derive_key(bytes.fromhex(bench.key), msg["key_id"], msg["nonce"]).hex()
         payload = downlink_sign(bench=bench, leaf="cmd", msg=msg, key_id=bench.key_id)
         bench.save(update_fields=["cmd_n", "next_key_id", "next_key"])
-    return f"link/v1/b/{bench_id}/cmd", payload
+    return contract.topic(bench_id, contract.cmd), payload

@@ -1,5 +1,6 @@
 """Bench telemetry, each bench's latest state, and alerts (opened once, cleared on recovery)."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hub_server.fleet.models import Bench
 
@@ -47,10 +48,10 @@ class BenchHealth(models.Model):
 
 class Alert(models.Model):
     class Kind(models.TextChoices):
-        OFFLINE = "offline", "Offline"
-        LOW_BATTERY = "low_battery", "Low battery"
-        SENSOR_FAULT = "sensor_fault", "Sensor fault"
-        OUTBOX_GROWING = "outbox_growing", "Outbox growing"
+        OFFLINE = "offline", _("Offline")
+        LOW_BATTERY = "low_battery", _("Low battery")
+        SENSOR_FAULT = "sensor_fault", _("Sensor fault")
+        OUTBOX_GROWING = "outbox_growing", _("Outbox growing")
 
     bench = models.ForeignKey(Bench, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)

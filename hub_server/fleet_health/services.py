@@ -2,6 +2,7 @@
 import logging
 from datetime import datetime, timedelta
 
+from benchcore import contract
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -9,8 +10,16 @@ from django.utils import timezone
 from hub_server.fleet.models import Bench
 from hub_server.fleet_health import emails
 from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
+from hub_server.mail.services import mail_on_commit
 
 log = logging.getLogger("hub.fleet_health")
+# Telemetry key (benchcore.contract, as the bench sends it) -> column of TelemetryReading.
+COLUMNS = {
+    contract.batt_v: "battery_v", contract.batt_a: "battery_a", contract.soc: "soc",
+    contract.solar_w: "solar_w", contract.wh_in: "wh_in_today", contract.wh_out: "wh_out_today",
+    contract.clients: "clients", contract.outbox: "outbox", contract.heap_free: "heap_free",
+    contract.up: "uptime", contract.mode: "mode", contract.firmware: "firmware", contract.faults: "faults",
+}
 _FLOATS = ("battery_v", "battery_a", "soc", "solar_w", "wh_in_today", "wh_out_today")
 _INTS = ("clients", "outbox", "heap_free", "uptime")
 _TEXTS = {"mode": 20, "firmware": 40}
@@ -25,7 +34,10 @@ def _number(value, kind):
     return kind(value)
 
 
-def _fields(data: dict) -> dict:
+def _fields(message: dict) -> dict:
+    data = {column: message.get(key) for key, column in COLUMNS.items()}
+    if message.get(contract.soc_valid) is False:
+        data["soc"] = None  # the bench has no trustworthy estimate yet: better no value than a wrong one
     fields = {k: _number(data.get(k), float) for k in _FLOATS}
     fields.update({k: _number(data.get(k), int) for k in _INTS})
     fields.update({k: data[k][:n] if isinstance(data.get(k), str) else "" for k, n in _TEXTS.items()})
@@ -39,14 +51,14 @@ def _open(*, bench_id: str, kind: str, detail: str, now: datetime) -> None:
                                                  defaults={"detail": detail[:200], "opened": now})
     if created:
         alert_id = alert.pk
-        transaction.on_commit(lambda: emails.send_alert(alert_id=alert_id))
+        mail_on_commit(lambda: emails.send_alert(alert_id=alert_id))
 
 
 def _clear(*, bench_id: str, kind: str, now: datetime) -> None:
     Alert.objects.filter(bench_id=bench_id, kind=kind, cleared=None).update(cleared=now)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
     """Store one verified telemetry message and open or clear the bench's alerts.
 

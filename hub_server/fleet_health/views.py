@@ -5,13 +5,15 @@ from django.shortcuts import render
 
 from hub_server.fleet.models import Bench
 from hub_server.fleet_health import selectors
+from hub_server.portal.geo import map_points
 
 
 @login_required
 @permission_required("fleet_health.view_fleet", raise_exception=True)
 def dashboard(request):
-    return render(request, "fleet_health/dashboard.html", {"rows": selectors.dashboard_rows(),
-                                                           "alerts": selectors.open_alerts()})
+    rows = selectors.dashboard_rows()
+    return render(request, "fleet_health/dashboard.html", {"rows": rows, "alerts": selectors.open_alerts(),
+                                                           "map_points": map_points(rows)})
 
 
 @login_required

@@ -4,22 +4,33 @@ Order for every proposal: verify the bench's signature -> store (commit) -> publ
 ack -> release the broker's PUBACK (paho manual_ack). A crash before the commit loses nothing:
 the bench still holds the proposal and the broker redelivers; after it, nothing is stored twice.
 """
-import json
 import logging
 import time
 from datetime import datetime, timezone
 
-import paho.mqtt.client as mqtt
-from django.db import DatabaseError, close_old_connections
+from benchcore import contract
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
+from hub_server.fleet.messages import ack_message
 from hub_server.fleet.models import Bench
-from hub_server.fleet.services import (MessageRejected, bench_seen, bench_status_record, downlink_sign,
-                                       json_object, message_verify, rejection_count, sequence_accept)
+from hub_server.fleet.services import (MessageRejected, bench_seen, bench_status_record, dead_letter_keep,
+                                       downlink_sign, json_object, message_verify, rejection_count,
+                                       sequence_accept)
+from hub_server.mqtt import MAX_PAYLOAD, UPLINK_LEAVES, hub_client, topic_filter, topic_parts
 from hub_server.proposals.services import ProposalRejected, proposal_receive
 
 log = logging.getLogger("hub.ingest")
-SUBSCRIPTIONS = ("link/v1/b/+/proposal", "link/v1/b/+/status", "link/v1/b/+/telemetry")
-MAX_PAYLOAD = 16 * 1024
+SUBSCRIPTIONS = tuple(topic_filter(leaf) for leaf in UPLINK_LEAVES)
+# A message that fails this often for a reason other than the database being unreachable will
+# fail again: it is dead-lettered and acknowledged instead of blocking the broker's queue.
+MAX_ATTEMPTS = 3
+# The database is away or busy: the message stays unacknowledged and comes again.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+def _line(text, limit=200) -> str:
+    """One bounded log line of anything a bench sent: no newlines, no control characters."""
+    return repr(str(text)[:limit])[1:-1]
 
 
 def _telemetry_sink():
@@ -45,18 +56,14 @@ def _release_sink():
 
 
 class IngestWorker:
-    def __init__(self, *, host, port, user, password, client_id="hub-ingest", shared=False):
-        self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0}
+    def __init__(self, *, host, port, role="ingest", shared=False):
+        self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0, "dead_letters": 0}
         self._shared = shared
         self._telemetry_record = _telemetry_sink()
         self._release_report = _release_sink()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  clean_session=False, manual_ack=True)
-        if user:
-            self.client.username_pw_set(user, password)
+        self.client = hub_client(role, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.client.reconnect_delay_set(1, 30)
         self.host, self.port = host, port
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
@@ -70,46 +77,67 @@ class IngestWorker:
 
     def _reject(self, bench_id, leaf, reason):
         self.counters["rejected"] += 1
-        log.warning("rejected %s from %s: %s", leaf, bench_id, reason)
+        log.warning("rejected %s from %s: %s", _line(leaf, 16), _line(bench_id, 40), _line(reason))
         rejection_count(bench_id=bench_id, topic=leaf, reason=reason)
 
     def _on_message(self, client, userdata, msg):
-        parts = msg.topic.split("/")
-        bench_id, leaf = (parts[3], parts[4]) if len(parts) == 5 else ("?", "?")
-        close_old_connections()
+        bench_id, leaf = topic_parts(msg.topic) or ("?", "?")
         try:
-            self._handle(client, msg, bench_id, leaf)
-        except (MessageRejected, ProposalRejected) as exc:
-            self._reject(bench_id, leaf, str(exc))
-        except DatabaseError:
+            self._process(client, msg, bench_id, leaf)
+        except TRANSIENT as exc:
             self.counters["db_errors"] += 1
-            log.exception("database error; the message stays unacknowledged and will come again")
+            log.error("database unavailable (%s); the message stays unacknowledged and will come again",
+                      _line(exc))
             client.disconnect()  # the broker redelivers unacknowledged messages on reconnect
             return
-        # Stored, or never storable: either way the broker must not redeliver it.
+        # Stored, refused or dead-lettered: either way the broker must not redeliver it.
         client.ack(msg.mid, msg.qos)
+
+    def _process(self, client, msg, bench_id, leaf):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            close_old_connections()
+            try:
+                self._handle(client, msg, bench_id, leaf)
+                return
+            except (MessageRejected, ProposalRejected) as exc:
+                self._reject(bench_id, leaf, str(exc))
+                return
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug or a value no column takes
+                reason = f"{type(exc).__name__}: {exc}"
+                log.warning("%s from %s failed (attempt %d of %d): %s", _line(leaf, 16), _line(bench_id, 40),
+                            attempt, MAX_ATTEMPTS, _line(reason))
+                if isinstance(exc, DatabaseError):
+                    close_old_connections()
+        self.counters["dead_letters"] += 1
+        dead_letter_keep(bench_id=bench_id, topic=leaf, payload=msg.payload, reason=reason, attempts=MAX_ATTEMPTS)
+        log.error("dead-lettered %s from %s: %s", _line(leaf, 16), _line(bench_id, 40), _line(reason))
 
     def _handle(self, client, msg, bench_id, leaf):
         if len(msg.payload) > MAX_PAYLOAD:
             raise MessageRejected("payload too large")
+        if leaf not in UPLINK_LEAVES:
+            raise MessageRejected("not a bench topic")
         bench = Bench.objects.filter(pk=bench_id).first()
         if bench is None:
             raise MessageRejected("unknown bench")
         body, key_id = message_verify(bench=bench, topic=msg.topic, payload=msg.payload)
-        if leaf == "proposal":
+        if leaf == contract.proposal:
             record, _, meta_line = body.partition(b"\n")
-            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=json_object(meta_line))
+            meta = json_object(meta_line, contract.SPECS["meta"])
+            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=meta)
             self.counters["stored" if created else "duplicates"] += 1
             log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
-            meta = json.loads(meta_line)
-            ack = {"ids": [proposal.id], "now": int(time.time()), "boot": meta.get("boot")}
-            client.publish(f"link/v1/b/{bench_id}/ack", downlink_sign(bench=bench, leaf="ack", msg=ack,
-                                                                     key_id=key_id), qos=1)
+            # Committed (proposal_receive is durable): only now may the bench forget it.
+            ack = ack_message(ids=[proposal.id], now=int(time.time()), boot=meta.get(contract.boot))
+            client.publish(contract.topic(bench_id, contract.ack),
+                           downlink_sign(bench=bench, leaf=contract.ack, msg=ack, key_id=key_id), qos=1)
             bench_seen(bench_id=bench_id)
-        elif leaf == "status":
-            bench_status_record(bench=bench, msg=json_object(body))
-        elif leaf == "telemetry":
-            data = json_object(body)
+        elif leaf == contract.status:
+            bench_status_record(bench=bench, msg=json_object(body, contract.SPECS[contract.status]))
+        elif leaf == contract.telemetry:
+            data = json_object(body, contract.SPECS[contract.telemetry])
             if sequence_accept(bench=bench, kind="telemetry", msg=data):
                 bench_seen(bench_id=bench_id)
                 if self._telemetry_record:

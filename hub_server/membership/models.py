@@ -5,6 +5,7 @@ person may act on come from their organisation (CSO reviewers) or their staff as
 """
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Municipality(models.Model):
@@ -26,9 +27,9 @@ class Organisation(models.Model):
     """A civil-society organisation that applied to join the network."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
 
     name = models.CharField(max_length=160)
     registration_number = models.CharField(max_length=40, unique=True)
@@ -54,8 +55,8 @@ class Membership(models.Model):
     """A person's role on the hub: reviewer of a CSO, or staff of a municipality."""
 
     class Role(models.TextChoices):
-        REVIEWER = "reviewer", "CSO reviewer"
-        MUNICIPALITY = "municipality", "Municipality staff"
+        REVIEWER = "reviewer", _("CSO reviewer")
+        MUNICIPALITY = "municipality", _("Municipality staff")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     role = models.CharField(max_length=12, choices=Role.choices)

@@ -1,4 +1,6 @@
 """Reads about membership: which municipalities a person may act on."""
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django.db.models import QuerySet
 
 from hub_server.fleet.models import Bench
@@ -33,6 +35,20 @@ def user_can_review(*, user, municipality: str) -> bool:
         return False
     names = user_municipality_names(user=user)
     return names is None or municipality in names
+
+
+def user_review_scope(*, user, municipality: str = "") -> set[str] | None:
+    """The municipalities whose review queue this user reads (None: all), narrowed to `municipality`
+    if one is asked for. set() when the user reviews nothing; PermissionDenied for a municipality
+    outside their scope. The review UI and the staff API both ask here."""
+    scope = user_municipality_names(user=user)
+    if scope == set() or not user.has_perm("proposals.review_proposal"):
+        return set()
+    if municipality:
+        if scope is not None and municipality not in scope:
+            raise PermissionDenied(_("You do not review proposals of this municipality."))
+        return {municipality}
+    return scope
 
 
 def user_can_answer(*, user, municipality: str) -> bool:

@@ -5,14 +5,17 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership import emails, roles
 from hub_server.membership.models import ApiToken, Membership, Municipality, Organisation
 from hub_server.proposals.models import AuditEntry
@@ -28,16 +31,16 @@ def organisation_apply(*, name: str, registration_number: str, municipalities: l
                        contact_email: str, principles_accepted: bool) -> Organisation:
     """A CSO's public application to join the network; an administrator decides on it."""
     if not principles_accepted:
-        raise ValidationError("The network's principles must be accepted.")
+        raise ValidationError(_("The network's principles must be accepted."))
     if not municipalities:
-        raise ValidationError("Choose at least one municipality.")
+        raise ValidationError(_("Choose at least one municipality."))
     if Organisation.objects.filter(registration_number=registration_number.strip()).exists():
-        raise ValidationError("An organisation with this registration number has already applied.")
+        raise ValidationError(_("An organisation with this registration number has already applied."))
     organisation = Organisation.objects.create(
         name=name.strip(), registration_number=registration_number.strip(), contact_name=contact_name.strip(),
         contact_email=contact_email.strip(), principles_accepted=True)
     organisation.municipalities.set([municipality_ensure(name=m) for m in municipalities])
-    transaction.on_commit(lambda: emails.send_application_received(organisation_id=organisation.id))
+    mail_on_commit(lambda: emails.send_application_received(organisation_id=organisation.id))
     return organisation
 
 
@@ -66,7 +69,8 @@ def organisation_approve(*, organisation: Organisation, by) -> object:
     """Approve a pending CSO; its contact person gets a reviewer account and an email to set a password."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.status != Organisation.Status.PENDING:
-        raise ValidationError(f"The organisation is already {organisation.get_status_display().lower()}.")
+        raise ValidationError(_("The organisation is already %(status)s.")
+                              % {"status": organisation.get_status_display().lower()})
     organisation.status = Organisation.Status.APPROVED
     organisation.decided_by, organisation.decided_at = by, timezone.now()
     organisation.save(update_fields=["status", "decided_by", "decided_at"])
@@ -75,7 +79,7 @@ def organisation_approve(*, organisation: Organisation, by) -> object:
     AuditEntry.objects.create(actor=by, verb=AuditEntry.Verb.ORG_APPROVE, subject=organisation.name[:200],
                               before={"status": "pending"}, after={"status": "approved", "reviewer": user.username})
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
     return user
 
 
@@ -83,7 +87,8 @@ def organisation_approve(*, organisation: Organisation, by) -> object:
 def organisation_decline(*, organisation: Organisation, by, reason: str) -> None:
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.status != Organisation.Status.PENDING:
-        raise ValidationError(f"The organisation is already {organisation.get_status_display().lower()}.")
+        raise ValidationError(_("The organisation is already %(status)s.")
+                              % {"status": organisation.get_status_display().lower()})
     organisation.status = Organisation.Status.DECLINED
     organisation.decided_by, organisation.decided_at = by, timezone.now()
     organisation.decline_reason = reason.strip()[:500]
@@ -96,10 +101,23 @@ def organisation_decline(*, organisation: Organisation, by, reason: str) -> None
 def reviewer_add(*, organisation: Organisation, email: str, full_name: str = "") -> object:
     """Another member of an approved CSO gets a reviewer account (email with a password link)."""
     if organisation.status != Organisation.Status.APPROVED:
-        raise ValidationError("Only an approved organisation's members can review.")
+        raise ValidationError(_("Only an approved organisation's members can review."))
     user = _reviewer_account(organisation=organisation, email=email, full_name=full_name)
     link = password_set_link(user=user)
-    transaction.on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    mail_on_commit(lambda: emails.send_welcome(user_id=user.id, link=link))
+    return user
+
+
+@transaction.atomic
+def administrator_ensure(*, username: str, password: str):
+    """A network administrator account (all municipalities, applications, the fleet), or a new password."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first() or User(username=username)
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=roles.ADMINISTRATORS))
     return user
 
 

@@ -2,12 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub_server.membership import forms, selectors, services
 from hub_server.membership.models import Organisation
+from hub_server.portal.throttle import throttled
 
 
+@throttled("apply")
 def apply(request):
     """The public application form for CSOs (no account needed)."""
     municipalities = selectors.municipality_choices()
@@ -24,7 +27,7 @@ def apply(request):
 
 def _admin_only(request):
     if not selectors.user_is_network_admin(user=request.user):
-        raise PermissionDenied("Only network administrators decide on applications.")
+        raise PermissionDenied(_("Only network administrators decide on applications."))
 
 
 @login_required
@@ -44,16 +47,17 @@ def organisation_decide(request, organisation_id, decision):
     try:
         if decision == "approve":
             user = services.organisation_approve(organisation=organisation, by=request.user)
-            messages.success(request, f"{organisation.name} approved; {user.username} was emailed a password link.")
+            messages.success(request, _("%(organisation)s approved; %(user)s was emailed a password link.")
+                             % {"organisation": organisation.name, "user": user.username})
         elif decision == "decline":
             form = forms.DeclineOrganisationForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("A reason is needed to decline.")
+                raise ValidationError(_("A reason is needed to decline."))
             services.organisation_decline(organisation=organisation, by=request.user,
                                           reason=form.cleaned_data["reason"])
-            messages.success(request, f"{organisation.name} declined.")
+            messages.success(request, _("%(organisation)s declined.") % {"organisation": organisation.name})
         else:
-            raise PermissionDenied("Unknown decision.")
+            raise PermissionDenied(_("Unknown decision."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("organisations")

@@ -1,5 +1,8 @@
-"""Open-data rows of validated ideas and actions: public fields only, inert and bounded."""
-from hub_server.proposals.models import Action, Proposal
+"""Open-data rows of validated ideas and actions: public fields only, inert and bounded.
+
+The rows come from the same selectors as the public pages and the API (proposals.selectors), so
+an idea hidden or declined as unlawful is absent here as it is there."""
+from hub_server.proposals.selectors import public_actions, public_ideas
 from hub_server.proposals.text import inert, inert_line
 
 IDEA_FIELDS = ["id", "receipt", "municipality", "bench", "category", "tags", "title", "body", "received",
@@ -8,8 +11,7 @@ ACTION_FIELDS = ["id", "municipality", "title", "status", "public_answer", "crea
 
 
 def idea_rows():
-    qs = (Proposal.objects.filter(status=Proposal.Status.VALIDATED).select_related("bench")
-          .prefetch_related("actions").order_by("received", "id"))
+    qs = public_ideas().prefetch_related("actions").order_by("received", "id")
     for p in qs.iterator(chunk_size=2000):
         yield {"id": p.id, "receipt": p.receipt, "municipality": p.bench.municipality, "bench": p.bench_id,
                "category": p.category, "tags": p.tag_list, "title": inert_line(p.shown_title, 120),
@@ -18,8 +20,7 @@ def idea_rows():
 
 
 def action_rows():
-    qs = Action.objects.select_related("municipality").prefetch_related("proposals").order_by("id")
-    for a in qs.iterator(chunk_size=500):
+    for a in public_actions().order_by("id").iterator(chunk_size=500):
         yield {"id": a.id, "municipality": a.municipality.name, "title": inert_line(a.title, 120),
                "status": a.status, "public_answer": inert(a.public_answer, 2000),
                "created": a.created.date().isoformat(), "updated": a.updated.date().isoformat(),

@@ -1,49 +1,55 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hub_server.proposals.models import Action, Proposal
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Search")
-    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + Proposal.Status.choices,
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
+    status = forms.ChoiceField(required=False, choices=[("", _("Any status"))] + Proposal.Status.choices,
                                initial="new")
     municipality = forms.CharField(required=False, max_length=80)
     bench = forms.CharField(required=False, max_length=32)
-    category = forms.ChoiceField(required=False, choices=[("", "Any category")] + Proposal.Category.choices)
-    lang = forms.CharField(required=False, max_length=10, label="Language")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    category = forms.ChoiceField(required=False, choices=[("", _("Any category"))] + Proposal.Category.choices)
+    lang = forms.CharField(required=False, max_length=10, label=_("Language"))
+    since = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
     page = forms.IntegerField(required=False, min_value=1, max_value=10000)
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices)
+    reason = forms.ChoiceField(choices=Proposal.DeclineReason.choices, label=_("Reason"),
+                               error_messages={"invalid_choice": _("Unknown decline reason %(value)r."),
+                                               "required": _("A decline needs a reason.")})
     note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-                           label="Public note")
+                           label=_("Public note"))
 
 
 class DuplicateForm(forms.Form):
-    original = forms.CharField(max_length=16, label="Original (id or receipt code)")
+    original = forms.CharField(max_length=16, label=_("Original (id or receipt code)"))
 
 
 class EditForm(forms.Form):
-    category = forms.ChoiceField(choices=Proposal.Category.choices)
-    tags = forms.CharField(required=False, max_length=200, help_text="Comma-separated")
+    category = forms.ChoiceField(choices=Proposal.Category.choices, label=_("Category"))
+    tags = forms.CharField(required=False, max_length=200, help_text=_("Comma-separated"))
+
+    def clean_tags(self) -> list[str]:
+        return self.cleaned_data["tags"].split(",")
 
 
 class RedactForm(forms.Form):
-    public_title = forms.CharField(max_length=120, label="Public title")
-    public_body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 5}), label="Public text")
+    public_title = forms.CharField(max_length=120, label=_("Public title"))
+    public_body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 5}), label=_("Public text"))
 
 
 class HideForm(forms.Form):
-    note = forms.CharField(required=False, max_length=500, label="Internal note")
+    note = forms.CharField(required=False, max_length=500, label=_("Internal note"))
 
 
 class ActionCreateForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    municipality = forms.ChoiceField(choices=[])
-    proposals = forms.CharField(max_length=2000, label="Validated ideas (receipt codes or ids, comma-separated)")
+    title = forms.CharField(max_length=120, label=_("Title"))
+    municipality = forms.ChoiceField(choices=[], label=_("Responsible municipality"))
+    proposals = forms.CharField(max_length=2000, label=_("Validated ideas (receipt codes or ids, comma-separated)"))
     public_answer = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, municipalities: list[str], **kwargs):
@@ -52,8 +58,8 @@ class ActionCreateForm(forms.Form):
 
 
 class ActionUpdateForm(forms.Form):
-    status = forms.ChoiceField(choices=Action.Status.choices)
+    status = forms.ChoiceField(choices=Action.Status.choices, label=_("Status"))
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                           label="Dated update (public)")
+                           label=_("Dated update (public)"))
     public_answer = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                                    label="Public answer (leave as is to keep)")
+                                    label=_("Public answer (leave as is to keep)"))

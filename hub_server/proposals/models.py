@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hub_server.fleet.models import Bench
 
@@ -8,26 +9,26 @@ class Proposal(models.Model):
     """A citizen's idea as the bench sent it; the id is the bench's, so a resend stores nothing new."""
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        VALIDATED = "validated", "Validated"
-        DECLINED = "declined", "Declined"
-        DUPLICATE = "duplicate", "Duplicate"
-        HIDDEN = "hidden", "Hidden"
+        NEW = "new", _("New")
+        VALIDATED = "validated", _("Validated")
+        DECLINED = "declined", _("Declined")
+        DUPLICATE = "duplicate", _("Duplicate")
+        HIDDEN = "hidden", _("Hidden")
 
     class Category(models.TextChoices):
-        ENVIRONMENT = "environment", "Environment"
-        TRANSPORT = "transport", "Transport"
-        CULTURE = "culture", "Culture and sport"
-        SOCIAL = "social", "Social issues"
-        INFRASTRUCTURE = "infrastructure", "Infrastructure"
-        OTHER = "other", "Other"
+        ENVIRONMENT = "environment", _("Environment")
+        TRANSPORT = "transport", _("Transport")
+        CULTURE = "culture", _("Culture and sport")
+        SOCIAL = "social", _("Social issues")
+        INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+        OTHER = "other", _("Other")
 
     class DeclineReason(models.TextChoices):
-        NOT_MUNICIPAL = "not_municipal", "Not a matter for the municipality"
-        UNCLEAR = "unclear", "Too unclear to act on"
-        ALREADY_DONE = "already_done", "Already done or planned"
-        ILLEGAL = "illegal", "Against the law or others' rights"
-        OFF_TOPIC = "off_topic", "Not a proposal"
+        NOT_MUNICIPAL = "not_municipal", _("Not a matter for the municipality")
+        UNCLEAR = "unclear", _("Too unclear to act on")
+        ALREADY_DONE = "already_done", _("Already done or planned")
+        ILLEGAL = "illegal", _("Against the law or others' rights")
+        OFF_TOPIC = "off_topic", _("Not a proposal")
 
     id = models.CharField(primary_key=True, max_length=16)
     bench = models.ForeignKey(Bench, on_delete=models.PROTECT, related_name="proposals")
@@ -40,6 +41,8 @@ class Proposal(models.Model):
     name = models.CharField(max_length=80, blank=True)
     contact = models.CharField(max_length=120, blank=True)
     consent = models.BooleanField(default=False)
+    contact_erased = models.DateTimeField(null=True, blank=True,
+                                          help_text="When name and contact were erased (retention or the citizen)")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
     created = models.DateTimeField(null=True, blank=True, help_text="When the citizen submitted it (bench clock)")
     received = models.DateTimeField(auto_now_add=True)
@@ -83,10 +86,10 @@ class Action(models.Model):
     """What the municipality does about one or more validated ideas."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        NOT_POSSIBLE = "not_possible", "Not possible"
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        NOT_POSSIBLE = "not_possible", _("Not possible")
 
     title = models.CharField(max_length=120)
     municipality = models.ForeignKey("membership.Municipality", on_delete=models.PROTECT, related_name="actions")
@@ -125,21 +128,27 @@ class AuditEntry(models.Model):
     """Every review decision: who, when, what it was before and after."""
 
     class Verb(models.TextChoices):
-        VALIDATE = "validate", "Validated"
-        DECLINE = "decline", "Declined"
-        DUPLICATE = "duplicate", "Marked as duplicate"
-        EDIT = "edit", "Edited category or tags"
-        REDACT = "redact", "Redacted personal data"
-        HIDE = "hide", "Hidden as abusive"
-        ACTION_CREATE = "action_create", "Created an action"
-        ACTION_UPDATE = "action_update", "Updated an action"
-        ORG_APPROVE = "org_approve", "Approved an organisation"
-        ORG_DECLINE = "org_decline", "Declined an organisation"
+        VALIDATE = "validate", _("Validated")
+        DECLINE = "decline", _("Declined")
+        DUPLICATE = "duplicate", _("Marked as duplicate")
+        EDIT = "edit", _("Edited category or tags")
+        REDACT = "redact", _("Redacted personal data")
+        HIDE = "hide", _("Hidden as abusive")
+        ACTION_CREATE = "action_create", _("Created an action")
+        ACTION_UPDATE = "action_update", _("Updated an action")
+        ORG_APPROVE = "org_approve", _("Approved an organisation")
+        ORG_DECLINE = "org_decline", _("Declined an organisation")
+        CONTACT_VIEW = "contact_view", _("Viewed the contact details")
+        CONTACT_ERASE = "contact_erase", _("Erased the contact details")
+        DATA_COPY = "data_copy", _("Gave the citizen a copy of their data")
+        ERASE = "erase", _("Erased the idea")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     verb = models.CharField(max_length=16, choices=Verb.choices)
-    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    # No cascade and no database constraint: the entry, with the idea's id, outlives an erased idea.
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="audit")
     action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
     subject = models.CharField(max_length=200, blank=True, help_text="What else it was about (an organisation)")
     before = models.JSONField(default=dict)
@@ -151,3 +160,16 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb}"
+
+
+class ErasedProposal(models.Model):
+    """What is left of an erased idea: its id, so that a bench sending it again is acknowledged
+    (the bench then forgets it) without the idea being stored again. Nothing personal is kept."""
+
+    id = models.CharField(primary_key=True, max_length=16)
+    bench_id = models.CharField(max_length=32)
+    erased = models.DateTimeField(auto_now_add=True)
+    why = models.CharField(max_length=40)
+
+    def __str__(self):
+        return f"{self.id} erased {self.erased:%Y-%m-%d} ({self.why})"

@@ -3,10 +3,12 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _, ngettext
 
+from hub_server.languages.selectors import language_of_tag, languages_of_emails
+from hub_server.mail.services import mail_on_commit, mail_send
 from hub_server.membership.models import Membership, Municipality, Organisation
 from hub_server.proposals.models import Proposal
 from hub_server.proposals.text import inert, inert_line
@@ -45,11 +47,17 @@ def reviewers_notify_new(*, now=None) -> int:
             if not recipients:
                 continue
             lines = [f"- {p.receipt} {inert_line(p.title, 80)}" for p in batch[:BATCH_LIST]]
-            if len(batch) > BATCH_LIST:
-                lines.append(f"... and {len(batch) - BATCH_LIST} more")
-            subject = f"LINK: {len(batch)} new proposal(s) in {inert_line(municipality, 80)}"
-            body = "\n".join(lines) + f"\n\nReview queue: {settings.HUB_PUBLIC_URL}/review/\n"
-            transaction.on_commit(lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r))
+            for language, group in languages_of_emails(emails=recipients).items():
+                with translation.override(language):
+                    more = ([_("... and %(n)d more") % {"n": len(batch) - BATCH_LIST}]
+                            if len(batch) > BATCH_LIST else [])
+                    subject = ngettext("LINK: %(n)d new proposal in %(municipality)s",
+                                       "LINK: %(n)d new proposals in %(municipality)s", len(batch)) % {
+                        "n": len(batch), "municipality": inert_line(municipality, 80)}
+                    body = "\n".join(lines + more) + "\n\n" + _("Review queue: %(url)s") % {
+                        "url": f"{settings.HUB_PUBLIC_URL}/review/"} + "\n"
+                mail_on_commit(lambda s=subject, b=body, r=group: mail_send(purpose="reviewers-new", subject=s,
+                                                                            body=b, to=r))
             sent += 1
     return sent
 
@@ -60,9 +68,11 @@ def send_citizen_status(*, proposal_id: str) -> None:
     if p is None or not p.consent or not _EMAIL.match(p.contact or ""):
         return
     action = p.actions.order_by("-updated").first()
-    status = action.get_status_display() if action else p.get_status_display()
-    body = (f"Your idea \"{inert_line(p.shown_title, 80)}\" (receipt {p.receipt}) is now: {status}.\n")
-    if action and action.public_answer:
-        body += f"\nThe municipality's answer: {inert(action.public_answer, 500)}\n"
-    body += f"\nSee it at {settings.HUB_PUBLIC_URL}/public/receipt/{p.receipt}/\n"
-    send_mail(f"LINK {p.receipt}: {status}", body, None, [p.contact])
+    with translation.override(language_of_tag(p.lang)):  # the language the citizen wrote in
+        status = str(action.get_status_display() if action else p.get_status_display())
+        body = _('Your idea "%(title)s" (receipt %(receipt)s) is now: %(status)s.') % {
+            "title": inert_line(p.shown_title, 80), "receipt": p.receipt, "status": status} + "\n"
+        if action and action.public_answer:
+            body += "\n" + _("The municipality's answer: %(answer)s") % {"answer": inert(action.public_answer, 500)} + "\n"
+        body += "\n" + _("See it at %(url)s") % {"url": f"{settings.HUB_PUBLIC_URL}/public/receipt/{p.receipt}/"} + "\n"
+    mail_send(purpose="citizen-status", subject=f"LINK {p.receipt}: {status}", body=body, to=[p.contact])

@@ -1,14 +1,18 @@
 """Review decisions and actions: every write of the review workflow, each with its audit entry.
 
-Keyword-only, in one transaction each; emails and the bench digest go out only after commit.
+Keyword-only, in one transaction each. The bench digest is queued in that transaction (it commits
+with the decision); emails go out after the commit and can fail without undoing anything
+(mail.services).
 Permission checks are the views' and the API's job (membership.selectors.user_can_review); the
 services trust their caller, like the ingest's do.
 """
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils import timezone
 
-from hub_server.fleet_health.signals import digest_changed_on_commit
+from hub_server.fleet_health.signals import digest_changed_queue
+from hub_server.mail.services import mail_on_commit
 from hub_server.membership.services import municipality_ensure
 from hub_server.proposals import notifications
 from hub_server.proposals.models import Action, ActionUpdate, AuditEntry, Proposal
@@ -25,6 +29,11 @@ def _locked(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().select_related("bench").get(pk=proposal.pk)
 
 
+def _tell_citizens_on_commit(proposal_ids: list[str]) -> None:
+    for pid in proposal_ids:  # one hook each: one citizen's failing address does not stop the next email
+        mail_on_commit(lambda pid=pid: notifications.send_citizen_status(proposal_id=pid))
+
+
 def _change(*, proposal: Proposal, by, verb: str, changes: dict) -> Proposal:
     proposal = _locked(proposal)
     before = _snapshot(proposal, changes)
@@ -37,9 +46,8 @@ def _change(*, proposal: Proposal, by, verb: str, changes: dict) -> Proposal:
     AuditEntry.objects.create(actor=by, verb=verb, proposal=proposal, before=before,
                               after=_snapshot(proposal, changes))
     if status_moved:
-        pid = proposal.pk
-        transaction.on_commit(lambda: notifications.send_citizen_status(proposal_id=pid))
-    digest_changed_on_commit(municipality=proposal.bench.municipality)
+        _tell_citizens_on_commit([proposal.pk])
+    digest_changed_queue(municipality=proposal.bench.municipality)
     return proposal
 
 
@@ -62,14 +70,14 @@ def proposal_decline(*, proposal: Proposal, by, reason: str, note: str = "") -> 
 @transaction.atomic
 def proposal_mark_duplicate(*, proposal: Proposal, original: Proposal, by) -> Proposal:
     if original.pk == proposal.pk:
-        raise ValidationError("A proposal cannot duplicate itself.")
+        raise ValidationError(_("A proposal cannot duplicate itself."))
     original = Proposal.objects.select_related("bench").get(pk=original.pk)
     if original.bench.municipality != Proposal.objects.select_related("bench").get(pk=proposal.pk).bench.municipality:
-        raise ValidationError("The original must be from the same municipality.")
+        raise ValidationError(_("The original must be from the same municipality."))
     if original.duplicate_of_id:  # point at the root, never at another duplicate
         original = original.duplicate_of
     if original.pk == proposal.pk:
-        raise ValidationError("That proposal is already a duplicate of this one.")
+        raise ValidationError(_("That proposal is already a duplicate of this one."))
     return _change(proposal=proposal, by=by, verb=AuditEntry.Verb.DUPLICATE,
                    changes={"status": Proposal.Status.DUPLICATE, "duplicate_of_id": original.pk,
                             "decline_reason": "", "decline_note": ""})
@@ -93,9 +101,9 @@ def proposal_redact(*, proposal: Proposal, by, public_title: str, public_body: s
     """Replace the public text (personal data removed); the original stays for administrators."""
     public_title, public_body = public_title.strip(), public_body.strip()
     if not public_title or not public_body:
-        raise ValidationError("The redacted title and text must not be empty.")
+        raise ValidationError(_("The redacted title and text must not be empty."))
     if len(public_title) > 120 or len(public_body) > 2000:
-        raise ValidationError("The redacted text is longer than the original limits (120 / 2000).")
+        raise ValidationError(_("The redacted text is longer than the original limits (120 / 2000)."))
     return _change(proposal=proposal, by=by, verb=AuditEntry.Verb.REDACT,
                    changes={"public_title": public_title, "public_body": public_body})
 
@@ -111,15 +119,15 @@ def action_create(*, municipality: str, title: str, proposals: list[Proposal], b
     """An action for one or more validated ideas of one municipality."""
     title = title.strip()
     if not title or len(title) > 120:
-        raise ValidationError("An action needs a title of 1-120 characters.")
+        raise ValidationError(_("An action needs a title of 1-120 characters."))
     if not proposals:
-        raise ValidationError("An action links at least one validated idea.")
+        raise ValidationError(_("An action links at least one validated idea."))
     linked = list(Proposal.objects.select_related("bench").filter(pk__in=[p.pk for p in proposals]))
     for p in linked:
         if p.status != Proposal.Status.VALIDATED:
-            raise ValidationError(f"Proposal {p.receipt} is not validated.")
+            raise ValidationError(_("Proposal %(receipt)s is not validated.") % {"receipt": p.receipt})
         if p.bench.municipality != municipality:
-            raise ValidationError(f"Proposal {p.receipt} is from another municipality.")
+            raise ValidationError(_("Proposal %(receipt)s is from another municipality.") % {"receipt": p.receipt})
     action = Action.objects.create(title=title, municipality=municipality_ensure(name=municipality),
                                    public_answer=public_answer.strip()[:2000], created_by=by)
     action.proposals.set(linked)
@@ -127,9 +135,8 @@ def action_create(*, municipality: str, title: str, proposals: list[Proposal], b
     AuditEntry.objects.create(actor=by, verb=AuditEntry.Verb.ACTION_CREATE, action=action, before={},
                               after={"title": title, "status": action.status,
                                      "proposals": sorted(p.pk for p in linked)})
-    ids = [p.pk for p in linked]
-    transaction.on_commit(lambda: [notifications.send_citizen_status(proposal_id=i) for i in ids])
-    digest_changed_on_commit(municipality=municipality)
+    _tell_citizens_on_commit([p.pk for p in linked])
+    digest_changed_queue(municipality=municipality)
     return action
 
 
@@ -149,7 +156,6 @@ def action_update(*, action: Action, by, status: str, note: str, public_answer: 
                               after={"status": action.status, "public_answer": action.public_answer,
                                      "note": update.note})
     if before["status"] != status:
-        ids = list(action.proposals.values_list("pk", flat=True))
-        transaction.on_commit(lambda: [notifications.send_citizen_status(proposal_id=i) for i in ids])
-    digest_changed_on_commit(municipality=action.municipality.name)
+        _tell_citizens_on_commit(list(action.proposals.values_list("pk", flat=True)))
+    digest_changed_queue(municipality=action.municipality.name)
     return update

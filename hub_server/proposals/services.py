@@ -1,69 +1,64 @@
 """Writes that change proposals. The ingest worker and the web both go through here."""
-import json
 import logging
-import string
 from datetime import datetime, timezone
 
+from benchcore import contract
 from django.db import transaction
 from django.db.models import F, Q
 
 from hub_server.fleet.models import Bench
-from hub_server.proposals.models import Proposal
+from hub_server.proposals.models import ErasedProposal, Proposal
 
 log = logging.getLogger("hub.proposals")
-_HEX = set(string.hexdigits.lower())
-_TEXT_LIMITS = {"title": 120, "body": 2000, "name": 80, "contact": 120, "lang": 10}
+FUTURE_SLACK_S = 86400  # a bench clock may run ahead of the hub's by this much, no more
 
 
 class ProposalRejected(ValueError):
     """A message that will never be stored; reason says why, for the log and the counters."""
 
 
-def _text(msg, key, required):
-    value = msg.get(key, "")
-    if not isinstance(value, str):
-        raise ProposalRejected(f"field {key!r} is not text")
-    if required and not value.strip():
-        raise ProposalRejected(f"field {key!r} is empty")
-    if len(value) > _TEXT_LIMITS[key]:
-        raise ProposalRejected(f"field {key!r} is longer than {_TEXT_LIMITS[key]} characters")
-    return value
+def parse_proposal_message(*, bench_id: str, payload: bytes, now: datetime | None = None) -> dict:
+    """The fields of a proposal's record, held to benchcore.contract.SPECS[contract.proposal]; ProposalRejected
+    naming the first thing wrong. Name and contact come sealed (benchcore.seal) or, from benches
+    older than sealing, in clear; either way they are kept only with consent."""
+    from hub_server.fleet.services import strict_json
 
-
-def parse_proposal_message(*, bench_id: str, payload: bytes) -> dict:
     try:
-        msg = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ProposalRejected("payload is not UTF-8 JSON")
-    if not isinstance(msg, dict):
-        raise ProposalRejected("payload is not a JSON object")
-    if msg.get("v") != 1:
-        raise ProposalRejected(f"unsupported protocol version {msg.get('v')!r}")
-    pid = msg.get("id")
-    if not isinstance(pid, str) or len(pid) != 16 or not set(pid) <= _HEX:
-        raise ProposalRejected("id is not 16 lowercase hex digits")
-    if msg.get("bench") != bench_id:
+        msg = strict_json(payload)
+    except ValueError as exc:
+        raise ProposalRejected(f"payload is not protocol JSON ({str(exc)[:60]})")
+    try:
+        contract.check(msg, contract.SPECS[contract.proposal])
+    except ValueError as exc:
+        raise ProposalRejected(str(exc))
+    if msg["bench"] != bench_id:
         raise ProposalRejected("bench in payload does not match the topic")
-    category = msg.get("category")
-    if category not in Proposal.Category.values:
-        raise ProposalRejected(f"unknown category {category!r}")
+    for key in ("title", "body"):
+        if not msg[key].strip():
+            raise ProposalRejected(f"field {key!r} is empty")
+    now = now or datetime.now(timezone.utc)
     created = msg.get("created")
-    if created is not None and (not isinstance(created, int) or isinstance(created, bool) or created < 0):
-        raise ProposalRejected("created is not unix seconds")
+    if created is not None and created > now.timestamp() + FUTURE_SLACK_S:
+        raise ProposalRejected("created is in the future")
     consent = msg.get("consent") is True
-    receipt = msg.get("receipt")
-    if not isinstance(receipt, str) or len(receipt) != 9:
-        raise ProposalRejected("receipt is malformed")
+    name, contact = msg.get("name", ""), msg.get("contact", "")
+    if consent and msg.get(contract.sealed):
+        from hub_server.fleet.seal import SealError, unseal_contact
+
+        try:
+            name, contact = unseal_contact(msg[contract.sealed])
+        except SealError as exc:
+            raise ProposalRejected(f"sealed contact: {exc}")
     return {
-        "id": pid,
-        "receipt": receipt,
-        "title": _text(msg, "title", True),
-        "body": _text(msg, "body", True),
-        "category": category,
-        "lang": _text(msg, "lang", False) or "bs",
+        "id": msg["id"],
+        "receipt": msg["receipt"],
+        "title": msg["title"],
+        "body": msg["body"],
+        "category": msg["category"],
+        "lang": msg.get("lang") or "bs",
         # Without consent the bench sends none; if one ever arrives, it is not kept.
-        "name": _text(msg, "name", False) if consent else "",
-        "contact": _text(msg, "contact", False) if consent else "",
+        "name": name if consent else "",
+        "contact": contact if consent else "",
         "consent": consent,
         "created": datetime.fromtimestamp(created, tz=timezone.utc) if created is not None else None,
     }
@@ -89,19 +84,29 @@ def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None) 
     """
     from hub_server.fleet.models import Delivery
 
-    fields = parse_proposal_message(bench_id=bench_id, payload=record)
-    raw = json.loads(record)
-    boot, n = raw.get("boot", 0), raw.get("n", 0)
-    if not isinstance(boot, int) or not isinstance(n, int) or boot < 0 or n < 0:
-        raise ProposalRejected("boot and n must be counts")
+    from hub_server.fleet.services import strict_json
+
     now = datetime.now(timezone.utc)
+    fields = parse_proposal_message(bench_id=bench_id, payload=record, now=now)
+    raw = strict_json(record)
+    boot, n = raw.get("boot", 0), raw.get("n", 0)
     created_at, dated_by = _dating(raw, meta or {}, now)
     fields["created"] = created_at
-    with transaction.atomic():
+    # durable: the caller acknowledges to the bench after this returns, so this must be the
+    # outermost transaction (an enclosing one could still roll the proposal back).
+    with transaction.atomic(durable=True):
         bench = Bench.objects.filter(pk=bench_id).first()
         if bench is None:
             raise ProposalRejected(f"unknown bench {bench_id!r}")
         pid = fields.pop("id")
+        erased = ErasedProposal.objects.filter(pk=pid).first()
+        if erased is not None:
+            if erased.bench_id != bench_id:
+                raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+            # Erased (retention or the citizen's request): acknowledged so the bench forgets it, not stored again.
+            Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
+            log.info("proposal %s of %s was erased; acknowledged without storing", pid, bench_id)
+            return Proposal(id=pid, bench_id=bench_id), False
         proposal, created = Proposal.objects.get_or_create(id=pid, defaults={"bench": bench, **fields})
         if not created:
             if proposal.bench_id != bench_id:

@@ -27,3 +27,18 @@ def inert_line(text: str, limit: int) -> str:
 def csv_safe(text: str) -> str:
     """Keep a spreadsheet from running citizen text as a formula (CSV injection)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_RECEIPT = re.compile(r"^[0-9A-Z]{4}-?[0-9A-Z]{4}$")
+
+
+def receipt_normalise(text: str) -> str | None:
+    """A receipt code as the hub stores it ('K7QM-2XF9'), from what a citizen typed; None if it cannot be one.
+
+    Case, spaces and a missing dash are forgiven; anything else (other characters, another length)
+    is not a receipt code, and the caller answers 400 instead of searching.
+    """
+    text = (text or "")[:20].upper().replace(" ", "")
+    if not _RECEIPT.match(text):
+        return None
+    return text if "-" in text else f"{text[:4]}-{text[4:]}"

@@ -44,6 +44,8 @@ class WLAN:
         return self._active
 
     def status(self, param=None):
+        if param == "stations":
+            return []  # simulated phones reach the portal over loopback, not by joining the AP
         return STAT_GOT_IP if self._active else 0
 
     def ifconfig(self, config=None):

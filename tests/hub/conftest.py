@@ -11,6 +11,14 @@ from hub_server.proposals.models import Proposal
 _ids = itertools.count(1)
 
 
+@pytest.fixture
+def client():
+    """A browser that asks for English (the hub's default is Bosnian): these tests assert English words;
+    tests/hub/test_languages.py checks the other four."""
+    from django.test import Client
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,9 +11,9 @@ from hub_server.fleet_health.models import Alert, BenchHealth, TelemetryReading
 from hub_server.fleet_health.services import fleet_check, telemetry_record
 
 pytestmark = pytest.mark.django_db
-FULL = {"battery_v": 12.6, "battery_a": -0.4, "soc": 76, "solar_w": 18.5, "wh_in_today": 102.0,
-        "wh_out_today": 40.5, "mode": "normal", "clients": 3, "outbox": 0, "heap_free": 61000,
-        "firmware": "0.3.1", "uptime": 3600, "faults": []}
+FULL = {"batt_v": 12.6, "batt_a": -0.4, "soc": 76, "solar_w": 18.5, "wh_in": 102.0,
+        "wh_out": 40.5, "mode": "normal", "clients": 3, "outbox": 0, "heap_free": 61000,
+        "firmware": "0.3.1", "up": 3600, "faults": []}
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_a_full_reading_is_stored(benches, t0):
 
 def test_unknown_missing_and_mistyped_values_are_tolerated(benches, t0):
     telemetry_record(bench_id="sa-1", data={"soc": "full", "clients": True, "faults": "ina219", "x": 1,
-                                            "mode": "m" * 500, "battery_v": float("nan")}, received=t0)
+                                            "mode": "m" * 500, "batt_v": float("nan")}, received=t0)
     r = TelemetryReading.objects.get()
     assert (r.soc, r.clients, r.faults, r.battery_v, len(r.mode)) == (None, None, [], None, 20)
     telemetry_record(bench_id="nope", data=FULL, received=t0)
@@ -49,7 +49,8 @@ def test_alerts_open_once_email_once_and_clear_on_recovery(benches, t0, django_c
                              received=t0 + timedelta(minutes=minute))
     kinds = sorted(Alert.objects.filter(cleared=None).values_list("kind", flat=True))
     assert kinds == ["low_battery", "sensor_fault"]
-    assert sorted(m.subject for m in mail.outbox) == ["LINK bench sa-1: low battery", "LINK bench sa-1: sensor fault"]
+    # in the hub's language (Bosnian) for staff who chose none in their profile
+    assert sorted(m.subject for m in mail.outbox) == ["LINK klupa sa-1: Kvar senzora", "LINK klupa sa-1: Slaba baterija"]
     telemetry_record(bench_id="sa-1", data={**FULL, "soc": 22}, received=t0 + timedelta(minutes=5))
     assert list(Alert.objects.filter(cleared=None).values_list("kind", flat=True)) == ["low_battery"]  # hysteresis
     telemetry_record(bench_id="sa-1", data={**FULL, "soc": 30}, received=t0 + timedelta(minutes=6))

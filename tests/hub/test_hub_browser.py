@@ -51,33 +51,33 @@ def test_a_cso_joins_and_its_reviewer_turns_ideas_into_an_action(page, live_serv
     page.fill("#id_contact_email", "lejla@example.org")
     page.check("#id_principles_accepted")
     page.click("#apply")
-    assert "Application received" in page.content()
+    assert "Prijava je primljena" in page.content()
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "pw-admin-123")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.goto(f"{url}/review/organisations/")
-    page.click("button:has-text('Approve')")
-    assert "approved" in page.content()
-    page.click("text=Log out")
+    page.click("button:has-text('Odobri')")
+    assert "je odobrena" in page.content()
+    page.click("text=Odjava")
 
     # The new reviewer sets a password from the emailed link and logs in.
     link = re.search(r"http://[^/]+(/accounts/reset/\S+)", mail.outbox[-1].body).group(1)
     page.goto(url + link)
     page.fill("#id_new_password1", "a-Long-pass-9876")
     page.fill("#id_new_password2", "a-Long-pass-9876")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_username", "lejla@example.org")
     page.fill("#id_password", "a-Long-pass-9876")
-    page.click("button[type=submit]")
-    assert "Review queue" in page.content()
+    page.click("main button[type=submit]")
+    assert "Red za pregled" in page.content()
 
     # Validate one, decline one with a reason, mark the third as a duplicate of the first.
     good, silly, dup = ideas
     page.goto(f"{url}/review/p/{good.pk}/")
     page.click("#validate")
-    assert page.inner_text("#status") == "Validated"
+    assert page.inner_text("#status") == "Potvrđeno"
     page.goto(f"{url}/review/p/{silly.pk}/")
     page.select_option("#id_reason", "not_municipal")
     page.fill("#id_note", "Nije za općinu")
@@ -85,7 +85,7 @@ def test_a_cso_joins_and_its_reviewer_turns_ideas_into_an_action(page, live_serv
     page.goto(f"{url}/review/p/{dup.pk}/")
     page.check(f"input[name=original][value='{good.pk}']")  # the hub suggested it
     page.click("#duplicate")
-    assert page.inner_text("#status") == "Duplicate"
+    assert page.inner_text("#status") == "Duplikat"
 
     # An action for the validated idea, then an update.
     page.goto(f"{url}/review/actions/")
@@ -96,8 +96,8 @@ def test_a_cso_joins_and_its_reviewer_turns_ideas_into_an_action(page, live_serv
     page.select_option("#id_status", "in_progress")
     page.fill("#id_note", "Radovi počeli")
     page.click("#update-action")
-    assert page.inner_text("#action-status") == "In progress"
-    page.click("text=Log out")
+    assert page.inner_text("#action-status") == "U toku"
+    page.click("text=Odjava")
 
     # The public portal and the receipt page show all of it, without an account.
     page.goto(f"{url}/public/")
@@ -138,7 +138,7 @@ def test_the_fleet_dashboard_draws_charts_and_works_without_javascript(page, liv
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "pw-admin-123")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)

@@ -14,6 +14,13 @@ NASTY = "<script>alert(1)</script>\u202egnp.exe\u200b"
 
 
 @pytest.fixture
+def client():
+    """A citizen's browser in Bosnia and Herzegovina: Bosnian, the portal's first language."""
+    from django.test import Client
+    return Client(HTTP_ACCEPT_LANGUAGE="bs")
+
+
+@pytest.fixture
 def story(sarajevo_reviewer, new_proposal):
     r = sarajevo_reviewer
     good = new_proposal(title="Nova česma", body="Česma u parku, zovite Anu na 061 111 222", contact="ana@example.org")

@@ -25,7 +25,7 @@ def test_validate_is_audited_and_tells_the_citizen_after_commit(sarajevo_reviewe
     assert (entry.actor, entry.verb, entry.before["status"], entry.after["status"]) == (
         sarajevo_reviewer, "validate", "new", "validated")
     assert [m.to for m in mail.outbox] == [["ana@example.org"]]
-    assert mail.outbox[0].subject == f"LINK {p.receipt}: Validated"
+    assert mail.outbox[0].subject == f"LINK {p.receipt}: Potvrđeno"  # the language the citizen wrote in
 
 
 def test_no_email_without_consent(sarajevo_reviewer, django_capture_on_commit_callbacks, new_proposal):

@@ -62,14 +62,15 @@ def test_a_bench_cannot_publish_or_read_on_another_benchs_topics(stack):
     seen = []
     spy, rc = client(stack, *creds(a), on_message=lambda c, u, m: seen.append(m.topic))
     assert not rc.is_failure
-    spy.subscribe([("link/v1/b/mostar-1/ack", 1), ("link/v1/b/mostar-1/cmd", 1), ("link/v1/b/+/proposal", 1)])
-    hub, _ = client(stack, "hub", stack.hub_password)
-    hub.publish("link/v1/b/mostar-1/ack", b"for mostar only", qos=1).wait_for_publish(5)
+    spy.subscribe([("link/v1/b/mostar-1/config", 1), ("link/v1/b/mostar-1/cmd", 1), ("link/v1/b/+/proposal", 1)])
+    hub, _ = client(stack, *stack.hub_login("cmd"))
+    downlink, _ = client(stack, *stack.hub_login("downlink"))
+    downlink.publish("link/v1/b/mostar-1/config", b"for mostar only", qos=1).wait_for_publish(5)
     hub.publish("link/v1/b/mostar-1/cmd", b"for mostar only", qos=1).wait_for_publish(5)
     # zenica-1's own credentials, a forged proposal on mostar-1's topic: the broker drops it
     spy.publish("link/v1/b/mostar-1/proposal", b"forged", qos=1).wait_for_publish(5)
     time.sleep(1.5)
-    for c in (spy, hub):
+    for c in (spy, hub, downlink):
         c.loop_stop()
     assert seen == []
     assert stack.proposals() == []
@@ -82,7 +83,7 @@ def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
     assert status == 200
     wait_for(lambda: len(stack.proposals()) == 1)
     captured = []
-    hub_spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured.append(m.payload))
+    hub_spy, _ = client(stack, *stack.hub_login("monitor"), on_message=lambda c, u, m: captured.append(m.payload))
     hub_spy.subscribe("link/v1/b/bihac-1/telemetry", 0)
     # the bench's own credentials, as a thief who copied them would have
     thief, rc = client(stack, *creds(bench))
@@ -101,6 +102,9 @@ def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
         thief.publish(topic, payload, qos=1).wait_for_publish(5)
     flood = [thief.publish(topic, b"flood %d" % n, qos=1) for n in range(300)]
     flood[-1].wait_for_publish(30)
+    # the thief's session took the bench's (one session per username): leave, and the bench is back
+    thief.loop_stop()
+    thief.disconnect()
     # a replay of a real, signed message the bench sent earlier
     bench_proc_log = "\n".join(bench.lines)
     assert "uplink: connected" in bench_proc_log
@@ -113,36 +117,36 @@ def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
     assert counts.get("proposal: bad signature") == 2  # zeros, and JSON of wrong types with a made-up one
     assert counts.get("proposal: payload too large") == 1
     assert {p["title"] for p in stack.proposals()} == {IDEA["title"], "Druga ideja"}
-    for c in (thief, hub_spy):
-        c.loop_stop()
+    hub_spy.loop_stop()
 
 
 def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
     bench = stack.add_bench("trebinje-1", "Trebinje", telemetry_s=2)
-    proposals, telemetry = [], []
-    spy, _ = client(stack, "hub", stack.hub_password,
-                    on_message=lambda c, u, m: (proposals if m.topic.endswith("proposal") else telemetry).append(m))
-    spy.subscribe([("link/v1/b/trebinje-1/proposal", 1), ("link/v1/b/trebinje-1/telemetry", 0)])
+    proposals, telemetry, captured_cmd = [], [], []
+    by_leaf = {"proposal": proposals, "telemetry": telemetry, "cmd": captured_cmd}
+    # one monitor session: the broker gives each username one session (a second would take it over)
+    spy, _ = client(stack, *stack.hub_login("monitor"),
+                    on_message=lambda c, u, m: by_leaf[m.topic.rsplit("/", 1)[1]].append(m))
+    spy.subscribe([("link/v1/b/trebinje-1/proposal", 1), ("link/v1/b/trebinje-1/telemetry", 0),
+                   ("link/v1/b/trebinje-1/cmd", 1)])
     assert post_form(bench.portal_url + "/proposals", IDEA)[0] == 200
     wait_for(lambda: proposals and len(telemetry) >= 2)
     wait_for(lambda: bench.status()["outbox"] == 0)
     thief, _ = client(stack, *creds(bench))
     for message in (proposals[0], telemetry[0]):
         thief.publish(message.topic, message.payload, qos=1).wait_for_publish(5)
-    stack.hub("bench-cmd", "trebinje-1", "time")
-    captured_cmd = []
-    cmd_spy, _ = client(stack, "hub", stack.hub_password, on_message=lambda c, u, m: captured_cmd.append(m.payload))
-    cmd_spy.subscribe("link/v1/b/trebinje-1/cmd", 1)
+    thief.loop_stop()
+    thief.disconnect()
     stack.hub("bench-cmd", "trebinje-1", "time")
     wait_for(lambda: captured_cmd)
-    hub, _ = client(stack, "hub", stack.hub_password)
-    hub.publish("link/v1/b/trebinje-1/cmd", captured_cmd[0], qos=1).wait_for_publish(5)
+    hub, _ = client(stack, *stack.hub_login("cmd"))
+    hub.publish("link/v1/b/trebinje-1/cmd", captured_cmd[0].payload, qos=1).wait_for_publish(5)
     wait_for(lambda: any("not new (replay?)" in line for line in bench.lines))
     assert len(stack.proposals()) == 1
     copies = hub_query(stack, "print(json.dumps([d.copies for d in Delivery.objects.all()]))")
     assert copies == [2]  # the replay was recognised as the same proposal
     assert any(reason.startswith("telemetry: replayed telemetry") for reason in rejections(stack))
-    for c in (spy, thief, cmd_spy, hub):
+    for c in (spy, hub):
         c.loop_stop()
 
 

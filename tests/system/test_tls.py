@@ -91,7 +91,7 @@ def test_a_broker_signed_by_another_ca_is_refused_and_nothing_is_lost(tls_stack,
 
 def _paho(stack, ca_path, port):
     c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"tls-test-{time.monotonic_ns()}")
-    c.username_pw_set("hub", stack.hub_password)
+    c.username_pw_set(*stack.hub_login("monitor"))
     c.tls_set(ca_certs=str(ca_path), tls_version=ssl.PROTOCOL_TLS_CLIENT)
     result = {}
     c.on_connect = lambda cl, ud, flags, rc, props: result.setdefault("rc", rc)
@@ -115,7 +115,7 @@ def test_paho_with_the_hubs_ca_connects_and_plain_text_to_the_tls_port_fails(tls
             reply = b""
     assert not reply.startswith(b"\x20")
     plain = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"plain-{time.monotonic_ns()}")
-    plain.username_pw_set("hub", tls_stack.hub_password)
+    plain.username_pw_set(*tls_stack.hub_login("monitor"))
     connected = []
     plain.on_connect = lambda cl, ud, flags, rc, props: connected.append(rc)
     plain.connect("127.0.0.1", tls_stack.tls_port)

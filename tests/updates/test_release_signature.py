@@ -120,3 +120,18 @@ def test_the_verifier_runs_on_the_real_interpreter(tmp_path, key):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "seq 5" in result.stdout and "forged refused: bad signature" in result.stdout, result.stdout
     assert "FORGED ACCEPTED" not in result.stdout
+
+
+def test_the_update_vocabulary_and_the_contracts_specs_agree():
+    from benchcore import contract
+    from benchcore import protocol_updates as updates
+
+    cmd_spec = contract.SPECS[contract.cmd]
+    for name in (updates.CMD_UPDATE, updates.CMD_RELEASE_CONFIRM, updates.CMD_LEAVE_SAFE_MODE):
+        contract.check({"n": 1, "cmd": name, "seq": 3, "version": "0.2.0", "url": "http://h/releases/3/"}, cmd_spec)
+    telemetry = {"boot": 1, "n": 1, "up": 5, updates.T_APP_SEQ: 3, updates.T_UPDATE_SEQ: 3,
+                 updates.T_UPDATE_DETAIL: "x", updates.T_SAFE_MODE: False, updates.T_RESET_CAUSE: 3}
+    for state in updates.UPDATE_STATES:
+        contract.check(dict(telemetry, **{updates.T_UPDATE: state}), contract.SPECS[contract.telemetry])
+    with pytest.raises(ValueError):
+        contract.check(dict(telemetry, **{updates.T_UPDATE: "bricked"}), contract.SPECS[contract.telemetry])

@@ -1,20 +1,44 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from hub_server.portal.catalogue import word
+from hub_server.proposals.models import Action, Proposal
 from hub_server.proposals.text import inert, inert_line
 
 register = template.Library()
 
+# What a citizen reads for the states the review UI names in its own words.
+_PUBLIC_STATUS = {"new": _("Received, awaiting review"), "hidden": _("Not published")}
+# colour family of a status tag (the words carry the meaning; colour only helps)
+_TONE = {"new": "info", "validated": "ok", "declined": "bad", "duplicate": "muted", "hidden": "muted",
+         "planned": "info", "in_progress": "warn", "done": "ok", "not_possible": "bad"}
 
-@register.simple_tag
-def t(key: str) -> str:
-    return word(key)
+
+_LABELS = {"cat_": dict(Proposal.Category.choices), "dr_": dict(Proposal.DeclineReason.choices),
+           "st_": {**dict(Action.Status.choices), **dict(Proposal.Status.choices), **_PUBLIC_STATUS}}
 
 
 @register.filter
 def tkey(value: str, prefix: str) -> str:
-    """{{ p.status|tkey:"st_" }}: a model value translated through the catalogue."""
-    return word(f"{prefix}{value}")
+    """{{ copy.status|tkey:"st_" }}: a stored code (category, status, decline reason) in the reader's words."""
+    return _LABELS.get(prefix, {}).get(value, value)
+
+
+@register.simple_tag
+def status_tag(value: str, label) -> str:
+    return format_html('<strong class="tag tag--{}">{}</strong>', _TONE.get(value, "info"), label)
+
+
+@register.simple_tag
+def public_status(proposal) -> str:
+    return status_tag(proposal.status, _PUBLIC_STATUS.get(proposal.status) or proposal.get_status_display())
+
+
+@register.filter
+def from_epoch(value):
+    """Seconds since 1970 (chart data) as an aware datetime, for |date."""
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(int(value), tz=timezone.utc) if value is not None else None
 
 
 @register.filter

@@ -1,8 +1,8 @@
-import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hub_server.fleet.services import bench_command
+from hub_server.mqtt import hub_client
 
 
 class Command(BaseCommand):
@@ -20,9 +20,8 @@ class Command(BaseCommand):
             topic, payload = bench_command(bench_id=opts["bench_id"], command=opts["command"], **extra)
         except Exception as exc:
             raise CommandError(str(exc))
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"hub-cmd-{opts['bench_id']}")
+        client = hub_client("cmd")
         m = settings.MQTT
-        client.username_pw_set(m["user"], m["password"])
         client.connect(m["host"], m["port"])
         client.loop_start()
         info = client.publish(topic, payload, qos=1)

@@ -19,5 +19,8 @@ class Command(BaseCommand):
             raise CommandError(f"settings are not JSON: {exc}")
         if not isinstance(settings, dict):
             raise CommandError("settings must be a JSON object")
-        bench_settings_set(bench_id=opts["bench_id"], settings=settings)
+        try:
+            bench_settings_set(bench_id=opts["bench_id"], settings=settings)
+        except ValueError as exc:
+            raise CommandError(str(exc))
         self.stdout.write(f"queued config for {opts['bench_id']}")

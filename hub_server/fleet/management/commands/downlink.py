@@ -3,12 +3,12 @@ import signal
 import sys
 import time
 
-import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from hub_server.fleet.downlink import downlink_publish_pending
+from hub_server.mqtt import hub_client
 
 
 class Command(BaseCommand):
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         logging.getLogger("hub").setLevel(logging.INFO)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         m = settings.MQTT
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="hub-downlink")
-        client.username_pw_set(m["user"], m["password"])
-        client.reconnect_delay_set(1, 30)
+        client = hub_client("downlink")
         client.connect_async(m["host"], m["port"], keepalive=30)
         client.loop_start()
 

@@ -14,16 +14,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=settings.MQTT["host"])
         parser.add_argument("--port", type=int, default=settings.MQTT["port"])
-        parser.add_argument("--user", default=settings.MQTT["user"])
-        parser.add_argument("--password", default=settings.MQTT["password"])
-        parser.add_argument("--client-id", default="hub-ingest")
+        parser.add_argument("--worker", type=int, default=1,
+                            help="number of this worker (1..MQTT_INGEST_WORKERS): each has its own broker user")
         parser.add_argument("--shared", action="store_true", help="join the $share/hub group subscription")
 
     def handle(self, *args, **opts):
         logging.getLogger("hub").setLevel(logging.INFO)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        worker = IngestWorker(host=opts["host"], port=opts["port"], user=opts["user"],
-                              password=opts["password"], client_id=opts["client_id"], shared=opts["shared"])
+        role = "ingest" if opts["worker"] == 1 else f"ingest-{opts['worker']}"
+        worker = IngestWorker(host=opts["host"], port=opts["port"], role=role, shared=opts["shared"])
         try:
             worker.run_forever()
         except KeyboardInterrupt:

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib.staticfiles.management.commands.collectstatic import Command as CollectStatic
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from hub_server.languages.messages import compile_catalogues
 
 
 class Command(BaseCommand):
@@ -14,10 +17,17 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         import waitress
 
+        # Both before the WSGI app is built: whitenoise lists STATIC_ROOT once, when its middleware
+        # is made, so a static folder filled afterwards would answer 404 until the next restart.
+        compile_catalogues()
+        call_command(CollectStatic(), interactive=False, verbosity=0)
         from hub_server.wsgi import application
 
-        call_command(CollectStatic(), interactive=False, verbosity=0)
+        # Only the configured proxy (HUB_BEHIND_PROXY=1, HUB_TRUSTED_PROXY) may say who the client is
+        # and whether it used HTTPS; waitress removes those headers from everyone else.
+        proxy = {"trusted_proxy": settings.HUB_TRUSTED_PROXY, "trusted_proxy_count": settings.HUB_TRUSTED_PROXY_COUNT,
+                 "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}} if settings.HUB_TRUSTED_PROXY else {}
         self.stdout.write(f"hub: serving on http://{opts['host']}:{opts['port']}/", ending="\n")
         self.stdout.flush()
         waitress.serve(application, host=opts["host"], port=opts["port"], threads=opts["threads"],
-                       ident="hub", clear_untrusted_proxy_headers=True)
+                       ident="hub", clear_untrusted_proxy_headers=True, **proxy)

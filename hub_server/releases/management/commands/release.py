@@ -10,11 +10,13 @@ from hub_server.releases.models import Release
 
 
 def _publisher(client_id: str):
-    import paho.mqtt.client as mqtt
+    """A client of the hub's cmd role (the only one the broker lets write commands). The broker
+    allows one session per role user: `hub release send` while the worker runs takes the session
+    over for a moment, and the worker's client reconnects."""
+    from hub_server.mqtt import hub_client
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    client = hub_client("cmd")
     m = settings.MQTT
-    client.username_pw_set(m["user"], m["password"])
     client.connect(m["host"], m["port"])
     client.loop_start()
 

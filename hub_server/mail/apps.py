@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "hub_server.mail"
+    verbose_name = "Outgoing mail"
