@@ -161,11 +161,7 @@ async def _main(cfg):
     else:
         log("uplink: no signing key in config.json (key, key_id): proposals stay on the bench")
     if keepalive:
-        from benchcore.keepalive import portal_checker
-
-        keepalive.quiet = lambda: not app.active
-        keepalive.start(portal_checker(app), uplink=uplink if keyring.usable else None,
-                        power=power if power.monitor else None)
+        keepalive.start(app, uplink=uplink if keyring.usable else None, power=power if power.monitor else None)
     asyncio.create_task(_reboot_when_asked(downlink))
     asyncio.create_task(heap.run())
     log("portal listening on %s:%d" % (cfg["portal"]["host"], cfg["portal"]["port"]))

@@ -238,8 +238,13 @@ class KeepAlive:
         await asyncio.sleep_ms(500)
         _reset()
 
-    def start(self, portal_ok, uplink=None, power=None):
-        """Start the tasks: health and the trial's clock with the watchdog, and updates."""
+    def start(self, portal, uplink=None, power=None):
+        """Start the tasks: health and the trial's clock with the watchdog, and updates. portal: the
+        PortalServer (or a () -> bool saying it serves)."""
+        if not callable(portal):
+            self.quiet = lambda: not portal.active
+            portal = portal_checker(portal)
+        portal_ok = portal
         self._portal_ok, self._uplink = portal_ok, uplink
         self._checks.append(("portal", self._portal_progress(portal_ok), PORTAL_WITHIN_MS))
         if uplink is not None:
