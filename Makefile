@@ -26,13 +26,16 @@ demo: setup
 	$(PY) -m simulators.demo
 
 test: setup
-	$(VENV)/bin/pytest -rs
+	$(VENV)/bin/pytest -rs -m "not soak"
 
 screenshots: setup
 	$(PY) -m simulators.screenshots
 
+# Every headline figure into build/bench/results.json (BENCH_SMOKE=1: toy sizes, a few minutes), then the
+# measurements that print their own tables (hub pages, uplink stall, DNS/HTTP floods).
 bench: setup
-	@for script in scripts/bench_*.sh; do [ -e "$$script" ] && bash "$$script"; done; true
+	$(PY) -m simulators.benchmarks $(if $(BENCH_SMOKE),--smoke)
+	@[ -n "$(BENCH_SMOKE)" ] || for script in scripts/bench_hub.sh scripts/bench_uplink_stall.sh scripts/bench_portal.sh scripts/bench_updates.sh; do bash "$$script"; done; true
 
 clean:
 	rm -rf build .pytest_cache

@@ -20,6 +20,12 @@ def cmd_image(args):
         print(build_image(Path(args.out)))
 
 
+def cmd_run(args):
+    from edge_agent.agent.runner import run
+
+    return run(args.config)  # 78: bad config, 75: the hub asked for a restart
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -30,13 +36,21 @@ def main(argv=None):
     image.add_argument("--release", metavar="VERSION",
                        help="write a release instead (application tree + manifest draft for `hub release add`)")
     image.set_defaults(func=cmd_image)
+    from edge_agent.device.cli import add_device_commands
+
+    add_device_commands(sub)  # flash, deploy, provision, doctor, console, logs
+    run = sub.add_parser("run", help="run the bench core on this Linux board (edge agent, docs/edge-agent.md)")
+    run.add_argument("--config", required=True, help="the bench's config.json")
+    run.set_defaults(func=cmd_run)
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print(f"bench {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # a technician needs the reason, not a traceback
         print(f"bench {args.command}: {exc}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

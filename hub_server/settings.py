@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "hub_server.api",
     "hub_server.languages",
     "hub_server.mail",
+    "hub_server.network",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -84,7 +85,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open between messages: each reopen ran the PRAGMAs and each close checkpointed the WAL
+    # (measured 60 of the ingest's 104 ms per proposal on this machine: docs/scaling.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "bs"
@@ -213,6 +216,12 @@ MQTT = {
     "password": os.environ.get("MQTT_PASSWORD", ""),
     # broker users hub-ingest, hub-ingest-2, ...: one per ingest worker of a shared subscription
     "ingest_workers": int(os.environ.get("MQTT_INGEST_WORKERS", "1")),
+}
+# The broker as the benches reach it (written into config.json by `bench provision`): the hub's own
+# connection may be on loopback while benches come through the public address.
+BENCH_MQTT = {
+    "host": os.environ.get("BENCH_MQTT_HOST", MQTT["host"]),
+    "port": int(os.environ.get("BENCH_MQTT_PORT", str(MQTT["port"]))),
 }
 
 LOGGING = {

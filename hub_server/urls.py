@@ -6,6 +6,7 @@ from hub_server.api.api import api
 from hub_server.fleet_health import views as fleet_views
 from hub_server.languages import views as language_views
 from hub_server.membership import views as membership_views
+from hub_server.network import urls as network_urls
 from hub_server.portal import live
 from hub_server.portal import views as portal_views
 from hub_server.proposals import views as review_views
@@ -50,6 +51,8 @@ urlpatterns = [
     path("review/", include(review)),
     path("public/", include(public)),
     path("fleet/", include(fleet)),
+    path("network/", include(network_urls.staff)),
+    path("public/network/", include(network_urls.public)),
     path("api/v1/", api.urls),
     path("releases/<int:seq>/<path:path>", release_views.release_file, name="release-file"),
     path("i18n/setlang/", language_views.set_language, name="set_language"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the system needs (mosquitto), with sudo where not root,
+# Installs the Debian packages the system needs (mosquitto, chromium, nftables, dnsmasq), with sudo where not root,
 # or says exactly which package to install where neither works.
 set -euo pipefail
 need=()
@@ -7,6 +7,10 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 # The portal's browser tests drive Debian's Chromium (headless); fonts so pages render with glyphs.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The edge agent (docs/edge-agent.md) and its network-namespace tests: nft, ip, dnsmasq.
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || need+=(iproute2)
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "setup: installing Debian packages: ${need[*]}"
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=(sudo -n); else

@@ -71,10 +71,14 @@ def bench_config(bench_id, municipality, broker_host, broker_port, portal_port, 
     return cfg
 
 
-def prepare_flash(flash: Path, config: dict | None, keepalive: bool = False) -> Path:
+def prepare_flash(flash: Path, config: dict | None, image: Path | None = None, keepalive: bool = False) -> Path:
     """Lay the firmware image into flash (proposals already stored there stay). keepalive: start a
-    boot journal, which turns on the watchdog, boot counter, safe mode and updates (docs/updates.md)."""
-    build_image(flash)
+    boot journal, which turns on the watchdog, boot counter, safe mode and updates (docs/updates.md).
+    image: a tree build_image() made before, copied instead of compiling again (many benches, one build)."""
+    if image is not None:
+        shutil.copytree(image, flash, dirs_exist_ok=True)
+    else:
+        build_image(flash)
     if config is not None:
         (flash / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1))
     if keepalive and not (flash / "boot.json").exists():

@@ -61,18 +61,18 @@ def get_json(url, timeout=2.0):
         return json.loads(resp.read())
 
 
-def add_proxied_bench(stack, bench_id, municipality, portal=None, **mqtt):
-    """Register a bench with the hub and give it a flash whose uplink goes through its own FaultProxy
-    to the stack's broker (not started). Returns (proxy, BenchProcess). Register before the broker
-    starts, or call stack.reload_broker() after."""
-    creds = json.loads(stack.hub("bench-add", bench_id, "--municipality", municipality))
+def add_proxied_bench(stack, bench_id, municipality, portal=None, creds=None, image=None, **mqtt):
+    """Register a bench with the hub (unless creds, what `hub bench-add` printed, are given) and give
+    it a flash whose uplink goes through its own FaultProxy to the stack's broker (not started).
+    Returns (proxy, BenchProcess). Register before the broker starts, or call stack.reload_broker() after."""
+    creds = creds or json.loads(stack.hub("bench-add", bench_id, "--municipality", municipality))
     proxy = FaultProxy(stack.broker_port, name=bench_id).start()
     cfg = bench_config(bench_id, municipality, "127.0.0.1", proxy.port, free_port(),
                        mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
                        key=creds["key"], key_id=creds["key_id"])
     cfg["portal"].update(CHAOS_PORTAL if portal is None else portal)
     cfg["mqtt"].update(mqtt)
-    bench = BenchProcess(prepare_flash(stack.dir / "benches" / bench_id, cfg))
+    bench = BenchProcess(prepare_flash(stack.dir / "benches" / bench_id, cfg, image))
     stack.benches[bench_id] = bench
     return proxy, bench
 

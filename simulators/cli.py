@@ -60,6 +60,12 @@ def main(argv=None):
     from simulators.rollout import add_parser as add_rollout
 
     add_rollout(sub)
+    from simulators.devices.cli import add_parser as add_device
+
+    add_device(sub)
+    from simulators.fleet.cli import add_parser as add_fleet
+
+    add_fleet(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -72,7 +72,8 @@ def main() -> int:
             pages = [("portal-home", f"{hub}public/"), ("portal-idea", f"{hub}public/ideas/{fountain['id']}/"),
                      ("portal-receipt", f"{hub}public/receipt/{receipts['Helikopter za sve']}/"),
                      ("portal-benches", f"{hub}public/benches/"), ("portal-open-data", f"{hub}public/open-data/"),
-                     ("portal-apply", f"{hub}public/apply/"), ("login", f"{hub}accounts/login/")]
+                     ("portal-apply", f"{hub}public/apply/"), ("portal-my-data", f"{hub}public/my-data/"),
+                     ("login", f"{hub}accounts/login/")]
             staff = browser.new_page()
             log_in(staff, hub, endpoints["reviewer"])
             _decide(staff, hub, proposals)

@@ -177,7 +177,8 @@ class Stack:
 
     # -- benches ------------------------------------------------------------
     def add_bench(self, bench_id: str, municipality: str, start: bool = True, tls_ca: str | None = None,
-                  supervise: bool = False, keepalive: bool = False, **config_extra) -> BenchProcess:
+                  supervise: bool = False, keepalive: bool = False, runtime: str = "micropython",
+                  **config_extra) -> BenchProcess:
         """On a TLS stack the bench connects to the TLS listener with the hub's CA (tls_ca: another
         CA's PEM instead)."""
         creds = json.loads(self.hub("bench-add", bench_id, "--municipality", municipality))
@@ -190,8 +191,14 @@ class Stack:
                            seal_key=creds["seal_key"], **config_extra)
         if keepalive:  # watchdog, safe mode and updates: the hub's release key, and the heap they need
             cfg.setdefault("release_key", self.release_key())
-        bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg, keepalive=keepalive), echo=self.echo,
-                             supervise=supervise, heap=ESP32_HEAP_KEEPALIVE if keepalive else ESP32_HEAP)
+        if runtime == "cpython":  # the edge agent (bench run) with the same config
+            from simulators.agent import AgentProcess, agent_flash
+
+            bench = AgentProcess(agent_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
+        else:
+            bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg, keepalive=keepalive),
+                                 echo=self.echo, supervise=supervise,
+                                 heap=ESP32_HEAP_KEEPALIVE if keepalive else ESP32_HEAP)
         self.benches[bench_id] = bench
         if start:
             bench.start()
@@ -201,7 +208,7 @@ class Stack:
     def restart_bench(self, bench_id: str) -> BenchProcess:
         old = self.benches[bench_id]
         old.stop()
-        bench = BenchProcess(old.flash, heap=old.heap, echo=self.echo)
+        bench = type(old)(old.flash, heap=old.heap, echo=self.echo)
         bench.peak_heap = old.peak_heap
         self.benches[bench_id] = bench
         bench.start()

@@ -1,5 +1,7 @@
 """Helpers shared by the system tests (importable as `tests.support`)."""
+import sys
 import time
+import types
 from contextlib import contextmanager
 
 
@@ -34,9 +36,29 @@ def running_hub(workdir, **stack_options):
 
 
 @contextmanager
-def hub_with_bench(workdir, bench_id, municipality):
-    """running_hub plus one bench whose uplink is up (stack.bench)."""
+def hub_with_bench(workdir, bench_id, municipality, runtime="micropython"):
+    """running_hub plus one bench whose uplink is up (stack.bench); runtime "cpython": the edge agent."""
     with running_hub(workdir) as stack:
-        stack.bench = stack.add_bench(bench_id, municipality)
+        stack.bench = stack.add_bench(bench_id, municipality, runtime=runtime)
         wait_for(lambda: stack.bench.status()["uplink"], timeout=30)
         yield stack
+
+
+def adafruit_ina219_without_blinka(monkeypatch):
+    """Adafruit's adafruit_ina219 importable without Blinka (requirements-nodeps.txt installs it
+    alone): it needs `micropython.const`, and its helpers name `busio.I2C` and
+    `circuitpython_typing` buffer types in their annotations. The simulated bus (VirtualI2C)
+    implements the busio.I2C calls the library makes."""
+    import pytest
+
+    stubs = {"micropython": {"const": lambda x: x}, "busio": {"I2C": object},
+             "circuitpython_typing": {"ReadableBuffer": bytes, "WriteableBuffer": bytearray},
+             "circuitpython_typing.device_drivers": {"I2CDeviceDriver": object}}
+    for name, attrs in stubs.items():
+        if name == "micropython" or name not in sys.modules:
+            mod = types.ModuleType(name)
+            mod.__dict__.update(attrs)
+            monkeypatch.setitem(sys.modules, name, mod)
+    for name in ("adafruit_ina219", "adafruit_bus_device.i2c_device"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return pytest.importorskip("adafruit_ina219")

@@ -8,6 +8,7 @@ S = {
     'f_name': 'Ime (nije obavezno)',
     'f_contact': 'E-mail ili telefon (nije obavezno)',
     'f_consent': 'Slažem se da me kontaktiraju u vezi s ovim prijedlogom',
+    'open_wifi': 'Ova Wi-Fi mreža je otvorena: svako u blizini može vidjeti šta se preko nje šalje. Vaša ideja ionako postaje javna, a ime i kontakt klupa šifrira tako da ih mogu pročitati samo oni koji pregledaju ideje.',
     'personal': 'Ako želite odgovor',
     'max': 'najviše %d znakova',
     'submit': 'Pošalji prijedlog',

@@ -8,6 +8,7 @@ S = {
     'f_name': 'Name (optional)',
     'f_contact': 'E-mail or phone (optional)',
     'f_consent': 'I agree to be contacted about this proposal',
+    'open_wifi': 'This Wi-Fi is open: anyone nearby can see what is sent over it. Your idea becomes public anyway; your name and contact are encrypted on the bench so that only the people who review ideas can read them.',
     'personal': 'If you would like an answer',
     'max': 'at most %d characters',
     'submit': 'Send proposal',

@@ -8,6 +8,7 @@ S = {
     'f_name': 'Ime (nije obvezno)',
     'f_contact': 'E-pošta ili telefon (nije obvezno)',
     'f_consent': 'Slažem se da me kontaktiraju u vezi s ovim prijedlogom',
+    'open_wifi': 'Ova Wi-Fi mreža je otvorena: svatko u blizini može vidjeti što se preko nje šalje. Vaša ideja ionako postaje javna, a ime i kontakt klupa šifrira tako da ih mogu pročitati samo oni koji pregledavaju ideje.',
     'personal': 'Ako želite odgovor',
     'max': 'najviše %d znakova',
     'submit': 'Pošalji prijedlog',

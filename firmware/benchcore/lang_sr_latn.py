@@ -8,6 +8,7 @@ S = {
     'f_name': 'Ime (nije obavezno)',
     'f_contact': 'Imejl ili telefon (nije obavezno)',
     'f_consent': 'Slažem se da me kontaktiraju u vezi sa ovim prijedlogom',
+    'open_wifi': 'Ova bežična mreža je otvorena: svako u blizini može da vidi šta se preko nje šalje. Vaša ideja ionako postaje javna, a ime i kontakt klupa šifruje tako da ih mogu pročitati samo oni koji pregledaju ideje.',
     'personal': 'Ako želite odgovor',
     'max': 'najviše %d znakova',
     'submit': 'Pošalji prijedlog',

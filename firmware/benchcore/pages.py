@@ -88,7 +88,8 @@ def form(lang, values=None, error=None):
     for cat in CATEGORIES:
         yield '<option value="%s"%s>%s</option>' % (
             cat, " selected" if values.get("category") == cat else "", s["c_" + cat])
-    yield '</select><fieldset><legend>%s</legend>' % s["personal"]
+    # In plain words, before anyone types a name: the hotspot is open, what crosses it (benchcore.seal)
+    yield '</select><fieldset><legend>%s</legend><p>%s</p>' % (s["personal"], s["open_wifi"])
     for key, kind in (("name", "text"), ("contact", "text")):
         yield '<label for="%s">%s</label><input id="%s" name="%s" type="%s" maxlength="%d" value="%s">' % (
             key, s["f_" + key], key, key, kind, LIMITS[key], escape(values.get(key, "")))

@@ -194,3 +194,13 @@ def staff_fleet(request):
                     "outbox": r.outbox if r else None, "firmware": r.firmware if r else "",
                     "alerts": [a.kind for a in row["alerts"]]})
     return out
+
+
+from hub_server.network.api import router as network_router  # noqa: E402 (needs TokenAuth above)
+
+api.add_router("/", network_router)
+
+# Provisioning benches from the technician's laptop (`bench provision`): its own module.
+from hub_server.api.provisioning import router as provisioning_router  # noqa: E402
+
+api.add_router("/staff/benches", provisioning_router)

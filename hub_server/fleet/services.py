@@ -176,3 +176,39 @@ def bench_command(*, bench_id: str, command: str, **args) -> tuple[str, bytes]:
         payload = downlink_sign(bench=bench, leaf="cmd", msg=msg, key_id=bench.key_id)
         bench.save(update_fields=["cmd_n", "next_key_id", "next_key"])
     return contract.topic(bench_id, contract.cmd), payload
+
+
+def credentials_fingerprint(*, bench: Bench | None) -> str:
+    """What a provisioning offer expects the bench's credentials to be when it is confirmed ("" for a
+    bench not registered yet): a hash, so the offer never carries the current secrets."""
+    if bench is None:
+        return ""
+    import hashlib
+
+    return hashlib.sha256(f"{bench.mqtt_password_hash}|{bench.key_id}|{bench.key}".encode()).hexdigest()[:32]
+
+
+def bench_provision(*, bench_id: str, municipality: str, mqtt_password_hash: str, key_id: str, key: str,
+                    expected_fingerprint: str) -> Bench:
+    """Install a bench's new credentials in one step, revoking the old ones (their password hash and
+    key are replaced, so the broker and the hub refuse them from the next broker-config reload).
+
+    expected_fingerprint: the credentials the offer was made against; a different value means another
+    provisioning (or a rotation) happened in between, and this one is refused rather than undoing it.
+    Replay windows restart: the new key makes every message signed with the old one invalid anyway,
+    and a replacement board starts counting boots from one."""
+    with transaction.atomic():
+        bench = Bench.objects.select_for_update().filter(pk=bench_id).first()
+        if credentials_fingerprint(bench=bench) != expected_fingerprint:
+            raise ValueError(f"bench {bench_id} was provisioned or rotated meanwhile: start again")
+        fields = {"municipality": municipality, "mqtt_password_hash": mqtt_password_hash, "key_id": key_id,
+                  "key": key, "next_key_id": "", "next_key": "", "status_boot": 0, "status_n": 0,
+                  "telemetry_boot": 0, "telemetry_n": 0}
+        if bench is None:
+            bench = Bench.objects.create(id=bench_id, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(bench, name, value)
+            bench.save(update_fields=list(fields))
+    log.info("bench %s provisioned (key %s)", bench_id, key_id)
+    return bench

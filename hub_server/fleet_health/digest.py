@@ -21,22 +21,33 @@ def digest_for_bench(*, bench_id: str) -> dict:
     """
     bench = Bench.objects.get(pk=bench_id)
     ideas = (Proposal.objects.filter(bench__municipality=bench.municipality, status=Proposal.Status.VALIDATED)
-             .annotate(touched=Coalesce(Max("actions__updated"), "status_changed", "received"))
+             # a municipality's formal answer (network app) brings an older idea back to the top
+             .annotate(touched=Coalesce(Max("forwardings__answered"), Max("actions__updated"), "status_changed",
+                                        "received"))
              .order_by("-touched", "id")[:DIGEST_ITEMS])
     ideas = list(ideas)
     latest_action = {}
     for action in (Action.objects.filter(proposals__in=ideas).order_by("updated", "id")
                    .values("proposals__id", "status", "public_answer", "updated")):
         latest_action[action["proposals__id"]] = action  # ascending, so the last one wins
+    formal = municipal_answers_for(ideas)
     items = []
     for idea in ideas:
         action = latest_action.get(idea.pk)
+        answer = formal.get(idea.pk) or (action["public_answer"] if action else "")
         items.append({
             "receipt": idea.receipt,
             "title": inert_line(idea.shown_title, TITLE_LIMIT),
             "status": action["status"] if action else "validated",
-            "answer": inert_line(action["public_answer"], ANSWER_LIMIT) if action else "",
+            "answer": inert_line(answer, ANSWER_LIMIT),
             "updated": idea.touched.date().isoformat(),
         })
     return {"v": 1, "bench": bench.id, "municipality": bench.municipality,
             "updated": max((i["updated"] for i in items), default=None), "items": items}
+
+
+def municipal_answers_for(ideas: list) -> dict[str, str]:
+    """The municipality's formal answer (network app) to each idea that has one; it is the answer the
+    bench shows, before an action's. The digest's statuses stay the bench's own vocabulary."""
+    from hub_server.network.selectors import municipal_answers
+    return municipal_answers(proposal_ids=[idea.pk for idea in ideas])

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from hub_server.fleet_health.selectors import dashboard_rows
 from hub_server.membership.selectors import municipality_choices
+from hub_server.network import open_data as network_open_data
 from hub_server.portal import open_data
 from hub_server.portal.forms import DataRequestForm
 from hub_server.portal.geo import map_points
@@ -110,7 +111,8 @@ class _Echo:
 @require_GET
 def export(request, dataset, fmt):
     rows, fields = {"ideas": (open_data.idea_rows, open_data.IDEA_FIELDS),
-                    "actions": (open_data.action_rows, open_data.ACTION_FIELDS)}.get(dataset, (None, None))
+                    "actions": (open_data.action_rows, open_data.ACTION_FIELDS),
+                    **network_open_data.DATASETS}.get(dataset, (None, None))
     if rows is None or fmt not in ("csv", "json"):
         raise Http404(_("No such dataset."))
     licence = _licence()

@@ -48,7 +48,10 @@ def parse_proposal_message(*, bench_id: str, payload: bytes, now: datetime | Non
         try:
             name, contact = unseal_contact(msg[contract.sealed])
         except SealError as exc:
-            raise ProposalRejected(f"sealed contact: {exc}")
+            # The idea still counts (refusing it would have the bench resend it forever); only the
+            # details nobody can read are lost.
+            log.warning("proposal %s of %s: sealed contact details unreadable (%s); stored without them",
+                        msg["id"], bench_id, exc)
     return {
         "id": msg["id"],
         "receipt": msg["receipt"],

@@ -28,7 +28,7 @@ def review_queue(request):
     municipalities = user_review_scope(user=request.user, municipality=filters.get("municipality", ""))
     if municipalities == set():
         if request.user.has_perm("proposals.change_action") and user_municipality_names(user=request.user):
-            return redirect("review-actions")  # municipality staff answer actions; they do not review
+            return redirect("network-home")  # a municipal official: what was forwarded to them
         return render(request, "review/no_role.html", status=403)
     qs = selectors.review_queue(municipalities=municipalities, status=filters.get("status", ""),
                                 bench=filters.get("bench", ""), category=filters.get("category", ""),

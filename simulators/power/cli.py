@@ -25,6 +25,8 @@ def add_parser(subparsers):
     p.add_argument("--warm", action="store_true",
                    help="the firmware starts with a saved state equal to the true SoC")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sunless-days", type=int, default=0,
+                   help="the first N days without bright sunshine at every site (overcast light only)")
     p.add_argument("--step", type=int, default=60, help="simulation step in seconds")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--plot", default=None, metavar="DIR", help="write PNG plots there")
@@ -47,7 +49,7 @@ def cmd_energy(args):
     res = run_fleet(args.month, args.days, policies=policies, sites=sites,
                     profile=load_profile(args.profile), power_cfg=cfg, seed=args.seed,
                     step_s=args.step, start_soc=args.start_soc, warm=args.warm,
-                    workers=args.workers, trace=bool(args.plot))
+                    workers=args.workers, trace=bool(args.plot), sunless_days=args.sunless_days)
     if args.plot:
         from simulators.power.plots import plot_fleet
         res["plots"] = plot_fleet(res, args.plot)

@@ -88,21 +88,46 @@ class LiveSource:
             return
         self._last = now
         c = self.cfg
-        hour = (self.sim_time() % 86400) / 3600.0
-        sun = math.sin(math.pi * (hour - 7) / 10) if 7 < hour < 17 else 0.0
-        p_pv = c["peak_w"] * c["sun"] * sun
-        soc = 100.0 * self.ah / c["capacity_ah"]
-        v = 12.0 + 0.014 * soc
-        i = (p_pv * 0.95 - c["load_w"]) / v
-        if soc >= 100 and i > 0:
-            i = 0.0
-        self.ah = max(0.0, min(c["capacity_ah"], self.ah + i * dt / 3600.0))
+        self.ah, v, i, p_pv = battery_step(c, self.ah, self.sim_time(), dt)
         v_pv = 18.0 if p_pv > 0 else 0.0
         i_pv = p_pv / v_pv if v_pv else 0.0
         if c["solar_override"]:
             v_pv, i_pv = c["solar_override"]
         self.solar.set_input(v_pv, i_pv)
         self.batt.set_input(v + i * 0.025, i)
+
+
+def battery_step(c, ah, sim_t, dt):
+    """The battery over dt seconds ending at sim_t (local solar time of day from sim_t % 86400):
+    -> (ah, volts, amps into the battery, PV watts). The fleet simulator tracks each bench's
+    battery with the same step while the bench is off."""
+    hour = (sim_t % 86400) / 3600.0
+    sun = math.sin(math.pi * (hour - 7) / 10) if 7 < hour < 17 else 0.0
+    p_pv = c["peak_w"] * c["sun"] * sun
+    soc = 100.0 * ah / c["capacity_ah"]
+    v = _ocv_v(soc)
+    i = (p_pv * 0.95 - c["load_w"]) / v
+    if soc >= 100 and i > 0:
+        i = 0.0
+    return max(0.0, min(c["capacity_ah"], ah + i * dt / 3600.0)), v, i, p_pv
+
+
+def _ocv_v(soc):
+    """Rest voltage of the battery at this SoC: the firmware's own LiFePO4 curve, so a bench that
+    boots without saved state estimates the SoC the simulation gives it."""
+    try:
+        from benchcore.power.soc import CHEMISTRY
+        curve = CHEMISTRY["LiFePO4"]["ocv"]
+    except ImportError:
+        return 12.0 + 0.014 * soc
+    lo = curve[0]
+    for hi in curve:
+        if soc <= hi[0]:
+            if hi[0] == lo[0]:
+                return hi[1] / 1000.0
+            return (lo[1] + (hi[1] - lo[1]) * (soc - lo[0]) / (hi[0] - lo[0])) / 1000.0
+        lo = hi
+    return curve[-1][1] / 1000.0
 
 
 def attach_live(bus):

@@ -80,8 +80,9 @@ def _usb_sessions(rng, month, days, start_local):
 
 
 def run_bench(site_key, month, days, policy="firmware", profile=None, power_cfg=None, seed=1,
-              step_s=60, start_soc=100.0, warm=False, trace=False):
-    """Simulate one bench; returns a dict of figures (and traces when asked)."""
+              step_s=60, start_soc=100.0, warm=False, trace=False, sunless_days=0):
+    """Simulate one bench; returns a dict of figures (and traces when asked). sunless_days: the
+    run's first N days without any bright sunshine (vendors' "20 days of autonomy" claims)."""
     profile = profile or load_profile()
     site = climate.SITES[site_key]
     pan = profile["panel"]
@@ -92,7 +93,7 @@ def run_bench(site_key, month, days, policy="firmware", profile=None, power_cfg=
     start_local = calendar.timegm((YEAR, month, 1, 0, 0, 0, 0, 0, 0))
     start = start_local - off
     end = start + days * 86400
-    weather = Weather(site, month, days, start, wseed)
+    weather = Weather(site, month, days, start, wseed, sunless_days)
     plant = Plant(profile, soc=start_soc)
     sessions = _usb_sessions(rng, month, days, start_local)
 
@@ -221,13 +222,13 @@ def _run_one(args):
 
 def run_fleet(month, days, policies=("firmware", "naive"), sites=None, profile=None,
               power_cfg=None, seed=1, step_s=60, start_soc=100.0, warm=False, workers=None,
-              trace=False):
+              trace=False, sunless_days=0):
     """Run every (site, policy); returns {policy: summary} with per-bench rows."""
     sites = list(sites or climate.SITES)
     profile = profile or load_profile()
     jobs = [((s, month, days, p), {"profile": profile, "power_cfg": power_cfg, "seed": seed,
                                    "step_s": step_s, "start_soc": start_soc, "warm": warm,
-                                   "trace": trace})
+                                   "trace": trace, "sunless_days": sunless_days})
             for p in policies for s in sites]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     t0 = time.time()

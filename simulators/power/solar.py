@@ -106,7 +106,8 @@ def daily_sunshine(mean_frac, days, seed, rho=0.6):
 class Weather:
     """GHI (W/m2) and air temperature for one site over a run, from its monthly normals."""
 
-    def __init__(self, site, month, days, start_utc, seed):
+    def __init__(self, site, month, days, start_utc, seed, sunless_days=0):
+        """sunless_days: the first N days get no bright sunshine at all (overcast: diffuse light only)."""
         self.site = site
         self.start = start_utc
         self.days = days
@@ -115,6 +116,7 @@ class Weather:
         dlen = day_sums(start_utc + 15 * 86400, self.lat, self.lon)[2]
         mean_frac = site["sun_h"][m] / (dlen * 30.4)
         self.frac = daily_sunshine(mean_frac, days, seed)
+        self.frac[:sunless_days] = [0.0] * min(days, sunless_days)
         self.tmean = site["t_c"][m]
         self.scale = []
         self.h_day = []

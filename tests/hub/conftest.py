@@ -13,10 +13,18 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 def client():
-    """A browser that asks for English (the hub's default is Bosnian): these tests assert English words;
-    tests/hub/test_languages.py checks the other four."""
+    """A browser that asks for English (the hub's default is Bosnian): most hub tests assert English
+    words; test_languages.py checks all five, test_portal.py and the citizens' pages ask for Bosnian."""
     from django.test import Client
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services called directly by a test speak English (inside a request, the request's language)."""
+    from django.utils import translation
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

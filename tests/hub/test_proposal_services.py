@@ -88,3 +88,11 @@ def test_the_review_list_needs_a_login_and_shows_the_text_escaped(client, bench,
     page = client.get("/").content.decode()
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
     assert "0J8M-4XF2" in page
+
+
+def test_an_unreadable_seal_loses_only_the_contact_details_not_the_idea(bench):
+    from hub_server.fleet.seal import seal_public_modulus
+
+    seal_public_modulus()  # the hub's key exists; "s1:AAAA" was not sealed with it
+    proposal, _ = proposal_receive(bench_id="sa-1", payload=message(name="", contact="", sealed="s1:AAAA"))
+    assert (proposal.title, proposal.name, proposal.contact) == ("Česma", "", "")

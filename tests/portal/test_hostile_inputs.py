@@ -1,7 +1,8 @@
 """Hostile input against a real simulated bench (the firmware on MicroPython at the ESP32 heap, its
 uplink to a real broker and hub): markup in every field, oversized and malformed bodies, a slow
 client, header injection, a flood. Each bad request gets a clear 4xx (or is dropped), the bench
-keeps serving the other phones, and what reaches the hub is exactly what the citizens typed."""
+keeps serving the other phones, and what reaches the hub is exactly what the citizens typed.
+Every test runs twice: on the firmware (MicroPython) and on the edge agent (CPython, `bench run`)."""
 import json
 import socket
 import threading
@@ -25,9 +26,10 @@ MARKUP = {
 RAW_TAGS = ("<script", "<img", "<svg", "<a href=\"javascript")
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    with hub_with_bench(tmp_path_factory.mktemp("hostile") / "stack", "hostile-1", "Bihać") as s:
+@pytest.fixture(scope="module", params=["micropython", "cpython"])
+def hub(tmp_path_factory, request):
+    # The same suite against the firmware on MicroPython and against the edge agent (bench run).
+    with hub_with_bench(tmp_path_factory.mktemp("hostile") / "stack", "hostile-1", "Bihać", request.param) as s:
         s.sent = []  # what the citizens meant to store: every valid submission in this module
         yield s
 

@@ -1,30 +1,16 @@
 """Cross-check: our driver and Adafruit's adafruit-circuitpython-ina219 read the same simulated
 chip (no Blinka: the VirtualI2C implements the busio.I2C calls the library makes)."""
-import sys
-import types
-
 import pytest
 
 from benchcore.power.ina219 import INA219
 from simulators.power.ina219_model import INA219Model
 from simulators.power.virtual_i2c import VirtualI2C
+from tests.support import adafruit_ina219_without_blinka
 
 
 @pytest.fixture
 def adafruit_ina219(monkeypatch):
-    # Without Blinka: adafruit_ina219 needs `micropython.const`, and its helpers name
-    # `busio.I2C` and `circuitpython_typing` buffer types in their annotations.
-    stubs = {"micropython": {"const": lambda x: x}, "busio": {"I2C": object},
-             "circuitpython_typing": {"ReadableBuffer": bytes, "WriteableBuffer": bytearray},
-             "circuitpython_typing.device_drivers": {"I2CDeviceDriver": object}}
-    for name, attrs in stubs.items():
-        if name == "micropython" or name not in sys.modules:
-            mod = types.ModuleType(name)
-            mod.__dict__.update(attrs)
-            monkeypatch.setitem(sys.modules, name, mod)
-    for name in ("adafruit_ina219", "adafruit_bus_device.i2c_device"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    return pytest.importorskip("adafruit_ina219")
+    return adafruit_ina219_without_blinka(monkeypatch)
 
 
 @pytest.mark.parametrize("volts,amps", [(13.31, -0.42), (12.05, 2.5), (14.38, 5.1),

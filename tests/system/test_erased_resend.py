@@ -1,7 +1,7 @@
 """An idea erased on the hub and sent again by its bench is acknowledged without being stored, and the
 ingest goes on storing the bench's next ideas (issue 9): real MicroPython bench, broker and ingest."""
 import pytest
-from benchcore import protocol
+from benchcore import contract
 
 from simulators.stack import post_form
 from tests.support import wait_for
@@ -14,7 +14,7 @@ def test_a_resent_erased_idea_is_acked_and_does_not_wedge_ingest(stack):
     bench = stack.add_bench("zenica-1", "Zenica")
     captured = []
     spy, _ = client(stack, *stack.hub_login("monitor"), on_message=lambda c, u, m: captured.append(m))
-    spy.subscribe(protocol.topic("zenica-1", "proposal"), 1)
+    spy.subscribe(contract.topic("zenica-1", contract.proposal), 1)
     first = {"title": "Česma kod škole", "body": "Treba nam česma", "category": "environment",
              "name": "Ana", "contact": "ana@example.org", "consent": "1"}
     assert post_form(bench.portal_url + "/proposals", first)[0] == 200

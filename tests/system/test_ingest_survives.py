@@ -151,3 +151,36 @@ def test_a_stolen_bench_password_cannot_take_the_ingest_or_another_benchs_sessio
         broker_log = (stack.dir / "broker.log").read_text()
         assert "hub-ingest already connected" not in broker_log
         monitor.loop_stop()
+
+
+@pytest.mark.micropython
+def test_new_credentials_revoke_the_old_password_and_key_together(tmp_path):
+    """Recovery from a copied bench: fresh random credentials (nothing derived from the old key),
+    and the copy's password and key both stop working."""
+    from tests.support import running_hub
+
+    with running_hub(tmp_path / "stack") as stack:
+        old = stack.add_bench("breza-1", "Breza", start=False).config
+        new = json.loads(stack.hub("bench-add", "breza-1", "--municipality", "Breza"))
+        stack.reload_broker()
+        assert new["key_id"] == "k2" and new["key"] != old["key"] and new["mqtt_password"] != old["mqtt"]["password"]
+        refused = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="x")
+        refused.username_pw_set("breza-1", old["mqtt"]["password"])
+        codes = []
+        refused.on_connect = lambda c, u, f, rc, p: codes.append(rc)
+        refused.connect("127.0.0.1", stack.broker_port)
+        refused.loop_start()
+        wait_for(lambda: codes, timeout=10, interval=0.05)
+        refused.loop_stop()
+        assert codes[0].is_failure  # the old password
+        # with the new password but the old key: the hub refuses what the copy signs
+        c = _client(stack, "breza-1", new["mqtt_password"])
+        topic = "link/v1/b/breza-1/proposal"
+        body = _record(bench="breza-1") + META
+        c.publish(topic, signing.sign(topic=topic, body=body, key_id=old["key_id"], key=bytes.fromhex(old["key"])),
+                  qos=1).wait_for_publish(5)
+        c.publish(topic, signing.sign(topic=topic, body=_record(bench="breza-1") + META, key_id=new["key_id"],
+                                      key=bytes.fromhex(new["key"])), qos=1).wait_for_publish(5)
+        wait_for(lambda: len(stack.proposals()) == 1, timeout=30)
+        c.loop_stop()
+        assert "unknown key 'k1'" in (stack.dir / "ingest.log").read_text()

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from hub_server.fleet.downlink import downlink_publish_pending
+from hub_server.jobs import singleton
 from hub_server.mqtt import hub_client
 
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         logging.getLogger("hub").setLevel(logging.INFO)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        # One publisher however many processes are started (its MQTT client id is fixed, too).
+        with singleton("downlink"):
+            self._run(opts)
+
+    def _run(self, opts):
         m = settings.MQTT
         client = hub_client("downlink")
         client.connect_async(m["host"], m["port"], keepalive=30)

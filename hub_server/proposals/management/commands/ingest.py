@@ -16,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.MQTT["port"])
         parser.add_argument("--worker", type=int, default=1,
                             help="number of this worker (1..MQTT_INGEST_WORKERS): each has its own broker user")
-        parser.add_argument("--shared", action="store_true", help="join the $share/hub group subscription")
+        parser.add_argument("--shared", action="store_true", default=settings.MQTT["ingest_workers"] > 1,
+                            help="join the $share/hub group subscription (default: when MQTT_INGEST_WORKERS > 1)")
 
     def handle(self, *args, **opts):
         logging.getLogger("hub").setLevel(logging.INFO)
