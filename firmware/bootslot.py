@@ -135,3 +135,80 @@ def running():
     if not RUNNING:
         return 0, None, "factory"
     return RUNNING["seq"], RUNNING["version"], "trial" if running_trial() else "good"
+
+
+# -- the bench's start on a flash with a journal (boot.py calls run(); main.py is main's, unchanged) --
+# Everything that only benches with a journal do lives here and in benchcore.keepalive, not in
+# main.py or benchcore.app: every name a loaded module holds is interned for good, and the default
+# bench sits just below the interpreter's next string-pool step (docs/updates.md, "Heap").
+
+def run():
+    """Count this boot, pick the tree, then run the bench from here (main.py inside a guard): safe
+    mode after repeated failed boots; an exception (MemoryError included) is a reset, a failed boot
+    the journal counts; a technician's Ctrl-C writes `maintenance` (the watchdog stays unarmed after
+    one reset, benchcore/keepalive.py). Returns only after Ctrl-C; a journal it cannot use: at once,
+    without the journal (the factory tree runs as on a bench without one)."""
+    try:
+        select()
+    except Exception as exc:
+        print("boot: journal unusable (%r): factory tree" % (exc,))
+        del sys.modules["bootslot"]
+        return
+    try:
+        if journal.get("safe"):
+            from benchcore.safemode import run as safe_mode
+
+            safe_mode()
+        else:
+            import benchcore.keepalive  # noqa: F401  below main.py's ballast: packed with the boot's modules
+            from benchcore import app
+
+            _hook(app)
+            import main  # noqa: F401  the bench (it starts benchcore.app, which the hook watches)
+        raise KeyboardInterrupt  # the application returns only when interrupted
+    except KeyboardInterrupt:
+        open("maintenance", "w").close()
+        print("main: interrupted: maintenance (the watchdog stays unarmed after a reset)")
+    except Exception as exc:
+        sys.print_exception(exc)
+        print("main: the application failed (%r): reset" % (exc,))
+        import machine
+
+        machine.reset()
+
+
+def _hook(app_module):
+    """benchcore.app knows nothing of the journal (not even this module's name: each name it held
+    would be interned on every bench): its _captive_portal() is wrapped here, and once the bench has
+    built its portal, start() attaches the keepalive to it."""
+    captive_portal = app_module._captive_portal
+
+    def portal_then_keepalive(cfg, hotspot, outbox, uplink, power):
+        app = captive_portal(cfg, hotspot, outbox, uplink, power)
+        start(cfg, app, uplink if uplink.keyring.usable else None, uplink._downlink,
+              power if power.monitor else None, log=app_module.log)
+        return app
+
+    app_module._captive_portal = portal_then_keepalive
+    if ROOT:  # a release's pages are in its own tree
+        from benchcore import i18n, portal
+
+        create_app = portal.create_app
+        portal.create_app = lambda *args, **kwargs: create_app(*args, www=ROOT + "www", **kwargs)
+        i18n._WORDS_DIR = ROOT + i18n._WORDS_DIR
+
+
+def start(cfg, app, uplink, downlink, power, log=print):
+    """Once the bench is built, before the portal serves: the watchdog, health, the trial's clock and
+    updates (benchcore.keepalive). uplink: None without a signing key; power: None without a power monitor."""
+    from benchcore.keepalive import KeepAlive
+
+    keepalive = KeepAlive(cfg, downlink, log=log)
+    keepalive.start(app, uplink=uplink, power=power)
+
+    @app.get("/keepalive.json")  # what telemetry reports, for a technician's look (and the simulator)
+    async def keepalive_status(request):
+        return json.dumps(dict(keepalive.telemetry())), 200, {"Content-Type": "application/json",
+                                                             "Cache-Control": "no-store"}
+
+    return keepalive

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from edge_agent.firmware_image import build_image
+from edge_agent.firmware_image import FIRMWARE, build_image
 
 SHIMS = Path(__file__).resolve().parent / "shims"
 POWER_SIM = Path(__file__).resolve().parent / "power"
@@ -81,9 +81,11 @@ def prepare_flash(flash: Path, config: dict | None, image: Path | None = None, k
         build_image(flash)
     if config is not None:
         (flash / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1))
-    if keepalive and not (flash / "boot.json").exists():
-        (flash / "boot.json").write_text(json.dumps(
-            {"good": None, "trial": None, "failed": None, "unhealthy": 0, "safe": False}))
+    if keepalive:
+        shutil.copyfile(FIRMWARE / "boot_journal.py", flash / "boot.py")  # the boot that runs bootslot
+        if not (flash / "boot.json").exists():
+            (flash / "boot.json").write_text(json.dumps(
+                {"good": None, "trial": None, "failed": None, "unhealthy": 0, "safe": False}))
     return flash
 
 
@@ -209,13 +211,13 @@ class BenchProcess:
                 if self.echo:
                     self.echo("%s | %s" % (self.config["bench_id"], line))
 
-    def status(self, timeout=2.0) -> dict:
-        """The bench's /status.json; waits out the portal's per-client rate limit (429) if hit."""
+    def status(self, timeout=2.0, path="/status.json") -> dict:
+        """The bench's /status.json (or another JSON page: /keepalive.json); waits out the portal's per-client rate limit (429) if hit."""
         import urllib.error
 
         for attempt in range(4):
             try:
-                with urllib.request.urlopen(self.portal_url + "/status.json", timeout=timeout) as resp:
+                with urllib.request.urlopen(self.portal_url + path, timeout=timeout) as resp:
                     return json.loads(resp.read())
             except urllib.error.HTTPError as err:
                 if err.code != 429 or attempt == 3:

@@ -17,9 +17,9 @@ from simulators.bench import PWRON_RESET
 
 # What a broken release does, as a change to the firmware's source (path, old, new).
 BROKEN = {
-    "crash": ("benchcore/app.py", "PRELOAD = (", "raise ImportError('release crashes at import')\nPRELOAD = ("),
-    "heap": ("benchcore/app.py", "PRELOAD = (", "_HOG = [bytearray(4096) for _ in range(200)]\nPRELOAD = ("),
-    "no_hub": ("benchcore/protocol.py", 'TOPIC_ROOT = "link/v1/b/"', 'TOPIC_ROOT = "link/v0/b/"'),
+    "crash": ("benchcore/app.py", "\ndef log(", "\nraise ImportError('release crashes at import')\ndef log("),
+    "heap": ("benchcore/app.py", "\ndef log(", "\n_HOG = [bytearray(4096) for _ in range(200)]\ndef log("),
+    "no_hub": ("benchcore/contract.py", 'TOPIC_ROOT = "link/v1/b/"', 'TOPIC_ROOT = "link/v0/b/"'),
     # the power task never yields: the event loop stops, nothing feeds the watchdog
     "hang": ("benchcore/power_task.py", "    async def run(self):\n", "    async def run(self):\n        while True:\n            pass\n"),
 }
@@ -48,7 +48,7 @@ def forge(stack, seq: int) -> None:
 
 def keepalive_of(bench) -> dict:
     try:
-        return bench.status(timeout=2).get("keepalive") or {}
+        return bench.status(timeout=2, path="/keepalive.json")
     except Exception:
         return {}
 

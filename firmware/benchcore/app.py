@@ -2,19 +2,12 @@
 import asyncio
 import gc
 import json
-import sys
 import time
 
-from benchcore import APP_ROOT, VERSION
+from benchcore import VERSION
 from benchcore.config import ConfigError, load_config
 from benchcore.clock import now as trusted_time
 from benchcore.outbox import Outbox
-
-# Loaded by main.py above a ballast block (see there); kept here so that a release decides its own.
-PRELOAD = ("benchcore.app", "benchcore.uplink", "benchcore.portal", "benchcore.server", "benchcore.pages",
-           "benchcore.forms", "benchcore.protocol", "benchcore.downlink", "benchcore.keyring",
-           "benchcore.power_task", "benchcore.power.monitor", "benchcore.dns", "benchcore.probes",
-           "benchcore.hotspot", "umqtt.simple")
 
 
 def log(message):
@@ -55,13 +48,13 @@ def start_hotspot(cfg):
     return ap
 
 
-def _telemetry(outbox, heap, power, hotspot, keepalive):
+def _telemetry(outbox, heap, power, hotspot):
     from benchcore import contract as c
 
     def pairs():
-        return ([(c.firmware, VERSION), (c.outbox, len(outbox)), (c.heap_free, gc.mem_free()),
-                 (c.heap_peak, heap.peak), (c.ap, hotspot.on), (c.clients, hotspot.clients())
-                 ] + power.telemetry() + (keepalive.telemetry() if keepalive else []))
+        return [(c.firmware, VERSION), (c.outbox, len(outbox)), (c.heap_free, gc.mem_free()),
+                (c.heap_peak, heap.peak), (c.ap, hotspot.on), (c.clients, hotspot.clients())
+                ] + power.telemetry()
 
     return pairs
 
@@ -97,7 +90,7 @@ def _captive_portal(cfg, hotspot, outbox, uplink, power):
         return info
 
     app = create_app(cfg["bench_id"], outbox, trusted_time, log=log, probes=probes, status_info=status_info,
-                     portal_cfg=cfg["portal"], seal_key=cfg.get("seal_key"), www=APP_ROOT + "www")
+                     portal_cfg=cfg["portal"], seal_key=cfg.get("seal_key"))
     dns = cfg.get("dns", {})
     app.dns = CaptiveDNS(ip, port=dns.get("port", 53), host=dns.get("host", "0.0.0.0"), log=log)
     asyncio.create_task(app.dns.run())
@@ -123,13 +116,8 @@ async def _main(cfg):
     power = PowerTask(cfg, hotspot, log=log)
     keyring = Keyring(cfg)
     downlink = Downlink(state, keyring, log=log)
-    keepalive = None
-    if "bootslot" in sys.modules:  # a bench provisioned with a boot journal keeps itself alive
-        from benchcore.keepalive import KeepAlive
-
-        keepalive = KeepAlive(cfg, downlink, log=log)
-    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log,
-                    telemetry=_telemetry(outbox, heap, power, hotspot, keepalive), downlink=downlink)
+    uplink = Uplink(cfg, outbox, state, keyring, boot, log=log, telemetry=_telemetry(outbox, heap, power, hotspot),
+                    downlink=downlink)
     powered = power.start()
     downlink.on_config = lambda settings: (power.configure(settings), uplink.apply_settings(settings))
     downlink.on_config(stored_settings())  # what the hub last sent holds after any reboot or deep sleep
@@ -147,7 +135,6 @@ async def _main(cfg):
             "rejected": uplink.rejected, "boot": boot, "key_id": keyring.key_id,
             "config_version": state.get("config_version", 0), "telemetry_s": uplink.telemetry_every_ms // 1000,
             "heap_free": gc.mem_free(), "heap_peak": heap.peak,
-            "keepalive": dict(keepalive.telemetry()) if keepalive else None,
         }), 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
     @app.after_request
@@ -160,8 +147,6 @@ async def _main(cfg):
         asyncio.create_task(uplink.run())
     else:
         log("uplink: no signing key in config.json (key, key_id): proposals stay on the bench")
-    if keepalive:
-        keepalive.start(app, uplink=uplink if keyring.usable else None, power=power if power.monitor else None)
     asyncio.create_task(_reboot_when_asked(downlink))
     asyncio.create_task(heap.run())
     log("portal listening on %s:%d" % (cfg["portal"]["host"], cfg["portal"]["port"]))

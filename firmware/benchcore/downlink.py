@@ -28,8 +28,6 @@ class Downlink:
         self.on_config = on_config
         self._reset = reset
         self.reboot_requested = False
-        # More commands by name -> handler(msg), from modules that own them (updates: app.py).
-        self.extra_commands = {}
 
     def handle(self, leaf, msg):
         if leaf == contract.cmd:
@@ -71,7 +69,5 @@ class Downlink:
         elif name == contract.reboot:
             self._log("downlink: reboot requested by the hub")
             self.reboot_requested = True
-        elif name in self.extra_commands:
-            self.extra_commands[name](msg)
         else:
             raise ValueError("unknown command %r" % (name,))

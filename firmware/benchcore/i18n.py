@@ -6,9 +6,7 @@ one grew the interpreter's string pool by a block that a busy heap could not alw
 import gc
 import json
 
-from benchcore import APP_ROOT
-
-_WORDS_DIR = APP_ROOT + "www/lang/"
+_WORDS_DIR = "www/lang/"
 
 # BCP 47 tags, as they go into <html lang>. Serbian in both scripts: Cyrillic is what CLDR means
 # by a bare "sr", Latin is asked for with sr-Latn; both are ijekavian, as spoken in the country.

@@ -65,10 +65,10 @@ class KeepAlive:
         self.update_state = ["idle", 0, ""]  # state, the release it is about, detail
         self._wake = asyncio.Event()
         self.bytes_fetched = 0
+        commands = {protocol.CMD_RELEASE_CONFIRM: self._on_confirm, protocol.CMD_LEAVE_SAFE_MODE: self._on_leave_safe_mode}
         if self.release_key:
-            downlink.extra_commands[protocol.CMD_UPDATE] = self._on_update
-        downlink.extra_commands[protocol.CMD_RELEASE_CONFIRM] = self._on_confirm
-        downlink.extra_commands[protocol.CMD_LEAVE_SAFE_MODE] = self._on_leave_safe_mode
+            commands[protocol.CMD_UPDATE] = self._on_update
+        _take_commands(downlink, commands)
         self.healthy = False
         self._healthy_since = None
         self._started = ticks_ms()
@@ -248,9 +248,14 @@ class KeepAlive:
         self._portal_ok, self._uplink = portal_ok, uplink
         self._checks.append(("portal", self._portal_progress(portal_ok), PORTAL_WITHIN_MS))
         if uplink is not None:
-            self._checks.append(("uplink", lambda: uplink.alive_ms, UPLINK_WITHIN_MS))
+            _ping_when_quiet(uplink)
+            self._checks.append(("uplink", _progress_of(uplink, uplink.step, lambda: not uplink.connected),
+                                 UPLINK_WITHIN_MS))
+            pairs = uplink._telemetry  # the bench's telemetry, then the keepalive's keys
+            if pairs:
+                uplink._telemetry = lambda: pairs() + self.telemetry()
         if power is not None:
-            self._checks.append(("power", lambda: power.alive_ms, POWER_WITHIN_MS))
+            self._checks.append(("power", _progress_of(power.monitor, power.monitor.step), POWER_WITHIN_MS))
         wd = self.cfg.get("watchdog", {})
         if wd.get("enabled", True):
             timeout_ms, grace_ms = wd.get("timeout_s", 30) * 1000, wd.get("grace_s", 0) * 1000
@@ -290,6 +295,63 @@ class KeepAlive:
         if detail:
             pairs.append((protocol.T_UPDATE_DETAIL, detail[:80]))
         return pairs
+
+
+def _progress_of(obj, step, idle=None):
+    """() -> ticks_ms of the last call of obj.step (wrapped here, so the default bench's modules
+    carry no watchdog names), or now while idle() (the uplink between connection attempts)."""
+    last = [ticks_ms()]
+
+    def stepping(*args):
+        last[0] = ticks_ms()
+        return step(*args)
+
+    obj.step = stepping
+
+    def progress():
+        if idle is not None and idle():
+            last[0] = ticks_ms()
+        return last[0]
+
+    return progress
+
+
+def _ping_when_quiet(uplink):
+    """umqtt.simple sends no keepalive of its own and the uplink pings only when nothing went out for
+    half the keepalive: with telemetry every few seconds (QoS 0, never answered) nothing comes in, and
+    its dead-link check drops a healthy link. So also ping when nothing came in for half the keepalive
+    (at most every quarter). Here, not in uplink.py: a bench with a journal reports often and must not
+    lose its link (the hub's confirmation), and the default bench gains no name."""
+    step = uplink.step
+    pinged = [0]
+
+    def stepping():
+        if uplink.connected:
+            now, half = ticks_ms(), uplink._mqtt["keepalive"] * 500
+            if ticks_diff(now, uplink._last_rx) > half and ticks_diff(now, pinged[0]) > half // 2:
+                uplink._client.ping()
+                pinged[0] = now
+        return step()
+
+    uplink.step = stepping
+
+
+def _take_commands(downlink, commands):
+    """Handle the update commands (name -> handler(msg)) before the downlink's own dispatch, with its
+    rule: a command number not above the last one is refused (replay), and is counted first."""
+    dispatch = downlink._command
+
+    def command(msg):
+        handler = commands.get(msg["cmd"])
+        if handler is None:
+            return dispatch(msg)
+        n = msg["n"]
+        if n <= downlink.state.get("cmd_n", 0):
+            raise ValueError("command number %r is not new (replay?)" % (n,))
+        downlink.state.update(cmd_n=n)
+        handler(msg)
+
+    downlink._command = command
 
 
 def portal_checker(server, stuck_ms=60000):

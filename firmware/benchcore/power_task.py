@@ -41,7 +41,6 @@ class PowerTask:
         self.monitor = None
         self.pins = {}
         self.on_telemetry_period = None  # (seconds) -> None: the uplink's cadence follows the policy
-        self.alive_ms = ticks_ms()  # the last sample: the watchdog's sign of progress
         try:
             with open(profile_path) as f:
                 self._profile = json.load(f)
@@ -76,8 +75,7 @@ class PowerTask:
     async def run(self):
         sample_ms = self._cfg.get("sample_ms", 2000)
         while True:
-            self.alive_ms = ticks_ms()
-            act = self.monitor.step(self.alive_ms, _local(clock.now()))
+            act = self.monitor.step(ticks_ms(), _local(clock.now()))
             if act.changed:
                 self._hotspot.apply_power(act)
                 self.monitor.apply_outputs(self.pins)

@@ -134,9 +134,3 @@ def decode_ack(msg):
         if not isinstance(pid, str) or len(pid) != 16:
             raise ValueError("ack names an invalid id")
     return ids
-
-
-
-# Updates and self-healing (commands, telemetry keys, release files): benchcore/protocol_updates.py,
-# loaded only by benches that keep themselves alive. A separate module for the heap's sake: every
-# name here is interned for good when this module loads (docs/updates.md, "Heap").

@@ -53,7 +53,7 @@ class Uplink:
         self._client = self._sock = None
         self._addr = None
         self._in_flight = None  # (proposal id, ticks_ms of its publish)
-        self._last_tx = self._last_rx = self._last_telemetry = self._last_ping = 0
+        self._last_tx = self._last_rx = self._last_telemetry = 0
         self.connected = False
         self.published = self.acked = self.rejected = 0
         self._tls = None  # the SSLContext (holds the parsed CA)
@@ -64,7 +64,6 @@ class Uplink:
 
             self._tls = tls.context(self._mqtt)
         self.tls_step_ms = 0  # the longest single handshake step seen: the portal's worst stall
-        self.alive_ms = ticks_ms()  # the last turn of run(): the watchdog's sign of progress
 
     def set_telemetry_period(self, seconds):
         """The power policy decides the cadence (less often when energy is short), unless the
@@ -281,13 +280,9 @@ class Uplink:
         keepalive_ms = self._mqtt["keepalive"] * 1000
         if ticks_diff(now, self._last_rx) > keepalive_ms * 3 // 2:
             raise OSError(ETIMEDOUT)  # nothing from the broker, not even a PINGRESP: the link is dead
-        # umqtt.simple sends no keepalive of its own. Ping when nothing went out for half the keepalive,
-        # and also when nothing came in for that long (QoS 0 telemetry every few seconds is never
-        # answered: without a PINGRESP the dead-link check above would drop a healthy link).
-        if ticks_diff(now, self._last_tx) > keepalive_ms // 2 or (
-                ticks_diff(now, self._last_rx) > keepalive_ms // 2 and ticks_diff(now, self._last_ping) > keepalive_ms // 4):
-            self._client.ping()
-            self._last_tx = self._last_ping = now
+        if ticks_diff(now, self._last_tx) > keepalive_ms // 2:
+            self._client.ping()  # umqtt.simple sends no keepalive of its own
+            self._last_tx = now
         busy = False
         if self._in_flight is None or ticks_diff(now, self._in_flight[1]) > RESEND_MS:
             pid = self.outbox.oldest()
@@ -313,7 +308,6 @@ class Uplink:
                 await self._connect()
                 backoff = 1
                 while True:
-                    self.alive_ms = ticks_ms()
                     busy = self.step()
                     await asyncio.sleep(0 if busy else _POLL_MS / 1000)
             except Exception as exc:  # OSError, MQTTException, AssertionError from a garbled stream
@@ -326,6 +320,5 @@ class Uplink:
                     print_exception(exc)
                 self._disconnect()
                 # Back off: in AP+STA mode every reconnect attempt can pull the hotspot's channel.
-                self.alive_ms = ticks_ms()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)

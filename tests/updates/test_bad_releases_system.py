@@ -10,7 +10,7 @@ from edge_agent.firmware_image import build_release
 from simulators.rollout import BENCH_CONFIG, _wait, broken_release, firmware_of, keepalive_of
 from tests.support import running_hub
 
-pytestmark = [pytest.mark.micropython, pytest.mark.slow]
+pytestmark = [pytest.mark.micropython, pytest.mark.slow, pytest.mark.soak]  # make bench, not make test
 
 
 def test_never_reaching_the_hub_running_out_of_heap_and_a_corrupted_file(tmp_path):

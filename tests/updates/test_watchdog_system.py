@@ -7,7 +7,7 @@ from simulators.bench import WDT_RESET
 from simulators.rollout import BENCH_CONFIG, _wait, broken_release, firmware_of, keepalive_of
 from tests.support import running_hub
 
-pytestmark = [pytest.mark.micropython, pytest.mark.slow]
+pytestmark = [pytest.mark.micropython, pytest.mark.slow, pytest.mark.soak]  # make bench, not make test
 
 
 def test_a_hung_release_is_reset_by_the_watchdog_and_rolled_back(tmp_path):
