@@ -4,12 +4,6 @@ import sys
 
 _EXIT_RESET = 75  # the simulator restarts a bench that exits with this code
 _EXIT_DEEPSLEEP = 76  # ... after the sleep it printed
-# Reset causes, numbered as on the ESP32 port; the simulator says which one started this process.
-PWRON_RESET = 1
-HARD_RESET = 2
-WDT_RESET = 3
-DEEPSLEEP_RESET = 4
-SOFT_RESET = 5
 
 
 def unique_id():
@@ -31,7 +25,9 @@ def freq(hz=None):
 
 
 def reset_cause():
-    return int(os.getenv("BENCHSIM_RESET_CAUSE") or PWRON_RESET)
+    # numbered as on the ESP32 port (1 PWRON, 3 WDT, 4 DEEPSLEEP, 5 SOFT): the simulator says which
+    # one started this process. No constants here: each name would be interned on every bench.
+    return int(os.getenv("BENCHSIM_RESET_CAUSE") or 1)
 
 
 class Pin:
@@ -65,13 +61,13 @@ class WDT:
 
     def __init__(self, id=0, timeout=5000):
         self.timeout = timeout
-        self._path = os.getenv("BENCHSIM_WDT")
         print("machine: watchdog armed, %d ms" % timeout)
         self.feed()
 
     def feed(self):
-        if self._path:
-            with open(self._path, "w") as f:
+        path = os.getenv("BENCHSIM_WDT")
+        if path:
+            with open(path, "w") as f:
                 f.write("%d" % self.timeout)
 
 
