@@ -105,9 +105,12 @@ def mpy_cross() -> str:
     return str(candidate) if candidate.exists() else (shutil.which("mpy-cross") or "mpy-cross")
 
 
-def compile_to_mpy(source: Path, target: Path) -> None:
+def compile_to_mpy(source: Path, target: Path, name: str | None = None) -> None:
+    """name: the file name tracebacks show (e.g. "benchcore/app.py"). The bench interns it for good
+    when it loads the module, so a short relative name rather than this machine's absolute path."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([mpy_cross(), "-o", str(target), str(source)], capture_output=True, text=True)
+    result = subprocess.run([mpy_cross(), "-o", str(target), "-s", name or source.name, str(source)],
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise DeviceLibError(f"mpy-cross failed on {source}: {result.stderr.strip()}")
 
@@ -124,7 +127,7 @@ def build_device_libs(out: Path = DEVICE_LIB, cache: Path | None = None) -> list
                 py.parent.mkdir(parents=True, exist_ok=True)
                 py.write_bytes(source)
                 mpy = out / Path(target).with_suffix(".mpy")
-                compile_to_mpy(py, mpy)
+                compile_to_mpy(py, mpy, target)
                 written.append(mpy)
     (out / ".pins").write_text("".join(f"{f} {h}\n" for _, f, h, _ in PINNED))
     return written

@@ -29,6 +29,9 @@ def ensure_device_libs() -> Path:
 def _compile_package(package: Path, target_pkg: Path, version: str | None) -> None:
     if target_pkg.exists():
         shutil.rmtree(target_pkg)
+    # One file name for all of benchcore in tracebacks (function and line still tell where): the bench
+    # interns each module's name for good, and a name per module cost ~30 of the string pool's 1,260
+    # entries before it doubles (docs/simulator.md, Heap).
     for source in sorted(package.rglob("*.py")):
         target = target_pkg / source.relative_to(package).with_suffix(".mpy")
         if version and source.name == "__init__.py" and source.parent == package:
@@ -40,10 +43,10 @@ def _compile_package(package: Path, target_pkg: Path, version: str | None) -> No
                 patched = Path(tmp) / "__init__.py"
                 patched.write_text(text)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                subprocess.run([mpy_cross(), "-s", "benchcore/__init__.py", "-o", str(target), str(patched)],
+                subprocess.run([mpy_cross(), "-s", "benchcore", "-o", str(target), str(patched)],
                                check=True, capture_output=True)
         else:
-            compile_to_mpy(source, target)
+            compile_to_mpy(source, target, "benchcore")
 
 
 def build_app_tree(out: Path, version: str | None = None, firmware: Path = FIRMWARE) -> Path:

@@ -6,6 +6,7 @@ Other pages are generators of small chunks (benchcore.pages), gathered by the se
 of its slot buffer's size: the heap never holds a whole page."""
 import gc
 import json
+import sys
 import time
 
 from microdot.microdot import Response
@@ -16,13 +17,26 @@ from benchcore.compat import const, file_size
 from benchcore.forms import FormError, parse_urlencoded, validate_proposal
 from benchcore.i18n import pick_language, strings
 from benchcore.outbox import OutboxFull
-from benchcore.seal import seal_fields
 from benchcore.server import PortalServer, TokenBuckets
 
 _DIGEST_ITEMS = const(20)
 # The form and other pages vary by language and encoding; revalidate (ETag) rather than guess.
 _HTML = "text/html; charset=utf-8"
 _VARY = "Accept-Language, Accept-Encoding"
+
+
+def seal_contact(proposal, key, log):
+    """Name and contact sealed for the hub (benchcore.seal). Its code is loaded only for a
+    submission that has them and dropped after: it takes no heap while the bench waits."""
+    if proposal.get("name") or proposal.get("contact"):
+        from benchcore import seal
+
+        try:
+            seal.seal_fields(proposal, key, log)
+        finally:
+            del seal, sys.modules["benchcore.seal"], sys.modules["benchcore"].seal
+    proposal.pop("name", None)
+    proposal.pop("contact", None)
 
 
 def html(lang, title, body, status=200, path="/", cache="no-store"):
@@ -94,7 +108,7 @@ def create_app(bench_id, outbox, clock, log=print, probes=None, status_info=None
         except FormError as exc:
             return html(lang, strings(lang)["error"], pages.form(lang, fields, exc), 400)
         proposal["lang"] = lang
-        seal_fields(proposal, seal_key, log)
+        seal_contact(proposal, seal_key, log)
         pid = protocol.new_proposal_id()
         msg = protocol.proposal_pieces(bench_id, pid, proposal, clock(), uptime())
         del proposal, fields

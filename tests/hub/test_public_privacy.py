@@ -88,7 +88,7 @@ def test_an_idea_declined_as_unlawful_is_named_nowhere(client, ideas, new_propos
     assert "Protjerati" not in text and unlawful.pk not in text
     # Its author, with the receipt code, learns the decision but the page does not repeat the title.
     page = client.get(f"/public/receipt/{unlawful.receipt}/").content.decode()
-    assert "Declined" in page and "against the law" in page and "Protjerati" not in page
+    assert "Odbijeno" in page and "protivno zakonu" in page.lower() and "Protjerati" not in page
 
 
 def test_other_declined_ideas_keep_their_public_page(client, ideas, new_proposal):

@@ -86,7 +86,7 @@ def test_a_citizen_gets_a_copy_with_receipt_and_contact_only(client, sarajevo_re
     response = _ask(client, p.receipt.lower(), " ana@example.org ", "copy")
     text = response.content.decode()
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
-    assert "Klupa kod škole" in text and "Ana@Example.org" in text and "Validated" in text
+    assert "Klupa kod škole" in text and "Ana@Example.org" in text and "Potvrđeno" in text
     assert sarajevo_reviewer.username not in text  # the history says what happened, not which reviewer
     assert AuditEntry.objects.filter(proposal=p, verb="data_copy").count() == 1
 
