@@ -242,8 +242,9 @@ class KeepAlive:
         """Start the tasks: health and the trial's clock with the watchdog, and updates. portal: the
         PortalServer (or a () -> bool saying it serves)."""
         if not callable(portal):
-            self.quiet = lambda: not portal.active
-            portal = portal_checker(portal)
+            server = portal  # bound apart: portal is the checker below, and a lambda sees the last binding
+            self.quiet = lambda: not server.active
+            portal = portal_checker(server)
         portal_ok = portal
         self._portal_ok, self._uplink = portal_ok, uplink
         self._checks.append(("portal", self._portal_progress(portal_ok), PORTAL_WITHIN_MS))
