@@ -21,6 +21,7 @@ def _server_url() -> str:
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.skipif(os.environ.get("HUB_PG_INNER") == "1", reason="already the PostgreSQL run")
 def test_the_hub_suite_passes_on_postgresql():
     psycopg = pytest.importorskip("psycopg")
@@ -35,7 +36,7 @@ def test_the_hub_suite_passes_on_postgresql():
     # pytest-django makes (and drops) test_<name>; the named database itself is never created.
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not browser",
                              "tests/hub", "--create-db"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=600)
+                            timeout=870)
     tail = "\n".join(result.stdout.splitlines()[-25:])
     print(tail)
     assert result.returncode == 0, tail + result.stderr[-2000:]
