@@ -12,9 +12,12 @@ def cmd_libs(args):
 
 
 def cmd_image(args):
-    from edge_agent.firmware_image import build_image
+    from edge_agent.firmware_image import build_image, build_release
 
-    print(build_image(Path(args.out)))
+    if args.release:
+        print(build_release(Path(args.out), args.release))
+    else:
+        print(build_image(Path(args.out)))
 
 
 def cmd_run(args):
@@ -30,6 +33,8 @@ def main(argv=None):
         func=cmd_libs)
     image = sub.add_parser("image", help="write a complete flash image tree (firmware .mpy + lib/)")
     image.add_argument("--out", default="build/device/image")
+    image.add_argument("--release", metavar="VERSION",
+                       help="write a release instead (application tree + manifest draft for `hub release add`)")
     image.set_defaults(func=cmd_image)
     from edge_agent.device.cli import add_device_commands
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "hub_server.membership",
     "hub_server.proposals",
     "hub_server.fleet_health",
+    "hub_server.releases",
     "hub_server.portal",
     "hub_server.api",
     "hub_server.languages",
@@ -185,6 +186,12 @@ EMAIL_USE_TLS = os.environ.get("HUB_EMAIL_TLS", "1") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("HUB_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("HUB_EMAIL_FROM", "LINK hub <hub@localhost>")
 HUB_PUBLIC_URL = os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
+# Releases (docs/updates.md): their files, served to benches under /releases/, and the Ed25519 key
+# that signs them (private: only the hub's release process reads it; benches hold the public half).
+HUB_RELEASES_DIR = Path(os.environ.get("HUB_RELEASES_DIR", PROJECT_ROOT / "build" / "hub" / "releases"))
+HUB_RELEASE_KEY_FILE = Path(os.environ.get("HUB_RELEASE_KEY_FILE", PROJECT_ROOT / "build" / "hub" / "release_key.pem"))
+# The address benches fetch releases from (the hub's web as the benches' uplink reaches it).
+HUB_RELEASES_URL = os.environ.get("HUB_RELEASES_URL", HUB_PUBLIC_URL.rstrip("/") + "/releases/")
 HUB_STAFF_EMAILS = [e for e in os.environ.get("HUB_STAFF_EMAILS", "").split(",") if e]
 
 # Fleet alerts (fleet_health/services.py).

@@ -10,6 +10,7 @@ from hub_server.network import urls as network_urls
 from hub_server.portal import live
 from hub_server.portal import views as portal_views
 from hub_server.proposals import views as review_views
+from hub_server.releases import views as release_views
 
 review = [
     path("", review_views.review_queue, name="review-home"),
@@ -53,6 +54,7 @@ urlpatterns = [
     path("network/", include(network_urls.staff)),
     path("public/network/", include(network_urls.public)),
     path("api/v1/", api.urls),
+    path("releases/<int:seq>/<path:path>", release_views.release_file, name="release-file"),
     path("i18n/setlang/", language_views.set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

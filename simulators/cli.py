@@ -57,6 +57,9 @@ def main(argv=None):
     from simulators.chaos import add_parser as add_chaos
 
     add_chaos(sub)
+    from simulators.rollout import add_parser as add_rollout
+
+    add_rollout(sub)
     from simulators.devices.cli import add_parser as add_device
 
     add_device(sub)

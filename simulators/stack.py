@@ -15,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from simulators.bench import BenchProcess, bench_config, prepare_flash
+from simulators.bench import ESP32_HEAP, ESP32_HEAP_KEEPALIVE, BenchProcess, bench_config, prepare_flash
 
 
 def free_port() -> int:
@@ -56,7 +56,7 @@ class Stack:
         self.hub_password = secrets.token_urlsafe(12)
         self.database_url = os.environ.get("STACK_DATABASE_URL") or "sqlite:///" + str(self.dir / "hub.sqlite3")
         self.web_port = None
-        self.broker = self.ingest = self.web = self.downlink = None
+        self.broker = self.ingest = self.web = self.downlink = self.release_worker = None
         self.benches: dict[str, BenchProcess] = {}
         self._logs = []
 
@@ -67,7 +67,10 @@ class Stack:
             "DATABASE_URL": self.database_url, "MQTT_HOST": "127.0.0.1", "MQTT_PORT": str(self.broker_port),
             "MQTT_USER": "hub", "MQTT_PASSWORD": self.hub_password,
             "HUB_STATIC_ROOT": str(self.dir / "static"), "PYTHONUNBUFFERED": "1",
+            "HUB_RELEASES_DIR": str(self.dir / "releases"), "HUB_RELEASE_KEY_FILE": str(self.dir / "release_key.pem"),
         })
+        if self.web_port:
+            env["HUB_RELEASES_URL"] = f"http://127.0.0.1:{self.web_port}/releases/"
         return env
 
     def hub_login(self, role: str) -> tuple[str, str]:
@@ -151,6 +154,17 @@ class Stack:
         """The worker that publishes queued digests and configs to the benches."""
         self.downlink = self._spawn("downlink", [sys.executable, "-m", "hub_server.cli", "downlink"])
 
+    def start_release_worker(self, every: float = 1.0) -> None:
+        """The rollout worker (`hub release worker`): update commands, confirmations, halts."""
+        self.release_worker = self._spawn("releases", [sys.executable, "-m", "hub_server.cli", "release", "worker",
+                                                       "--every", str(every)])
+
+    def release_key(self) -> str:
+        """The hub's release public key (made on first use): what benches get as release_key."""
+        if not getattr(self, "_release_key", None):
+            self._release_key = self.hub("release", "key").strip()
+        return self._release_key
+
     def start_web(self) -> str:
         self.web_port = free_port()
         self.web = self._spawn("web", [sys.executable, "-m", "hub_server.cli", "serve", "--port", str(self.web_port)])
@@ -163,7 +177,8 @@ class Stack:
 
     # -- benches ------------------------------------------------------------
     def add_bench(self, bench_id: str, municipality: str, start: bool = True, tls_ca: str | None = None,
-                  runtime: str = "micropython", **config_extra) -> BenchProcess:
+                  supervise: bool = False, keepalive: bool = False, runtime: str = "micropython",
+                  **config_extra) -> BenchProcess:
         """On a TLS stack the bench connects to the TLS listener with the hub's CA (tls_ca: another
         CA's PEM instead)."""
         creds = json.loads(self.hub("bench-add", bench_id, "--municipality", municipality))
@@ -174,12 +189,16 @@ class Stack:
                            mqtt_user=creds["mqtt_user"], mqtt_password=creds["mqtt_password"],
                            key=creds["key"], key_id=creds["key_id"], mqtt_tls=tls,
                            seal_key=creds["seal_key"], **config_extra)
+        if keepalive:  # watchdog, safe mode and updates: the hub's release key, and the heap they need
+            cfg.setdefault("release_key", self.release_key())
         if runtime == "cpython":  # the edge agent (bench run) with the same config
             from simulators.agent import AgentProcess, agent_flash
 
             bench = AgentProcess(agent_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
         else:
-            bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg), echo=self.echo)
+            bench = BenchProcess(prepare_flash(self.dir / "benches" / bench_id, cfg, keepalive=keepalive),
+                                 echo=self.echo, supervise=supervise,
+                                 heap=ESP32_HEAP_KEEPALIVE if keepalive else ESP32_HEAP)
         self.benches[bench_id] = bench
         if start:
             bench.start()
@@ -201,6 +220,7 @@ class Stack:
             bench.stop()
         _stop(self.web)
         _stop(self.downlink)
+        _stop(self.release_worker)
         self.stop_ingest()
         self.stop_broker()
         for log in self._logs:

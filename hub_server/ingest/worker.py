@@ -44,11 +44,23 @@ def _telemetry_sink():
     return telemetry_record
 
 
+def _release_sink():
+    """The releases app keeps each bench's update state from the same telemetry (docs/updates.md)."""
+    from django.apps import apps
+
+    if not apps.is_installed("hub_server.releases"):
+        return None
+    from hub_server.releases.services import bench_update_report
+
+    return bench_update_report
+
+
 class IngestWorker:
     def __init__(self, *, host, port, role="ingest", shared=False):
         self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0, "dead_letters": 0}
         self._shared = shared
         self._telemetry_record = _telemetry_sink()
+        self._release_report = _release_sink()
         self.client = hub_client(role, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -130,6 +142,8 @@ class IngestWorker:
                 bench_seen(bench_id=bench_id)
                 if self._telemetry_record:
                     self._telemetry_record(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
+                if self._release_report:
+                    self._release_report(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
 
     def run_forever(self):
         while True:

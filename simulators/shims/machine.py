@@ -25,7 +25,9 @@ def freq(hz=None):
 
 
 def reset_cause():
-    return 1  # PWRON_RESET
+    # numbered as on the ESP32 port (1 PWRON, 3 WDT, 4 DEEPSLEEP, 5 SOFT): the simulator says which
+    # one started this process. No constants here: each name would be interned on every bench.
+    return int(os.getenv("BENCHSIM_RESET_CAUSE") or 1)
 
 
 class Pin:
@@ -53,11 +55,20 @@ class Pin:
 
 
 class WDT:
+    """The watchdog lives outside the CPU, as on the chip: each feed rewrites a file the simulator
+    (simulators/bench.py) watches; if it grows older than the timeout, the simulator kills the
+    interpreter and starts it again with reset cause WDT_RESET. It cannot be stopped."""
+
     def __init__(self, id=0, timeout=5000):
         self.timeout = timeout
+        print("machine: watchdog armed, %d ms" % timeout)
+        self.feed()
 
     def feed(self):
-        pass
+        path = os.getenv("BENCHSIM_WDT")
+        if path:
+            with open(path, "w") as f:
+                f.write("%d" % self.timeout)
 
 
 def I2C(bus_id=0, scl=None, sda=None, freq=400000):

@@ -1,0 +1,206 @@
+"""`benchsim rollout`: real simulated benches through a good release, a crashing one, a forged one
+and downloads cut by power failures, with the hub's real rollout worker; prints one JSON object.
+
+Every bench runs the real firmware on MicroPython with a boot journal (watchdog, safe mode,
+updates) and is supervised like a chip: machine.reset(), deep sleep and a starved watchdog start it
+again with the matching reset cause. `bricked` counts benches that ended stuck (an exit without a
+reset: on a chip, a REPL prompt nobody sees) or that no longer answer: it must be 0.
+"""
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from edge_agent.firmware_image import FIRMWARE, build_release
+from simulators.bench import PWRON_RESET
+
+# What a broken release does, as a change to the firmware's source (path, old, new).
+BROKEN = {
+    "crash": ("benchcore/app.py", "\ndef log(", "\nraise ImportError('release crashes at import')\ndef log("),
+    "heap": ("benchcore/app.py", "\ndef log(", "\n_HOG = [bytearray(4096) for _ in range(200)]\ndef log("),
+    "no_hub": ("benchcore/contract.py", 'TOPIC_ROOT = "link/v1/b/"', 'TOPIC_ROOT = "link/v0/b/"'),
+    # the power task never yields: the event loop stops, nothing feeds the watchdog
+    "hang": ("benchcore/power_task.py", "    async def run(self):\n", "    async def run(self):\n        while True:\n            pass\n"),
+}
+BENCH_CONFIG = {"telemetry_s": 2, "updates": {"trial_s": 45}, "watchdog": {"timeout_s": 8}}
+
+
+def broken_release(out: Path, version: str, kind: str) -> Path:
+    path, old, new = BROKEN[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "firmware"
+        shutil.copytree(FIRMWARE, source)
+        text = (source / path).read_text()
+        assert old in text, f"{path} no longer has {old!r}"
+        (source / path).write_text(text.replace(old, new, 1))
+        return build_release(out, version, firmware=source)
+
+
+def forge(stack, seq: int) -> None:
+    """Change one file's digest in the hub's stored manifest: its signature no longer matches."""
+    manifest = stack.dir / "releases" / str(seq) / "manifest.json"
+    lines = manifest.read_text().split("\n")
+    digest = lines[1][:64]
+    lines[1] = ("0" if digest[0] != "0" else "1") + lines[1][1:]
+    manifest.write_text("\n".join(lines))
+
+
+def keepalive_of(bench) -> dict:
+    try:
+        return bench.status(timeout=2, path="/keepalive.json")
+    except Exception:
+        return {}
+
+
+def firmware_of(bench):
+    """The version a bench runs, or None while it does not answer (e.g. restarting)."""
+    try:
+        return bench.status(timeout=2).get("firmware")
+    except Exception:
+        return None
+
+
+def _wait(predicate, timeout: float, interval: float = 1.0, during=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if during:
+            during()
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
+    from simulators.stack import Stack
+
+    started = time.monotonic()
+    workdir = Path(workdir)
+    result = {"benches": benches, "good_updated": 0, "bad_rolled_back": 0, "forged_refused": 0,
+              "interrupted_recovered": 0, "bricked": 0}
+    with Stack(workdir, echo=echo) as stack:
+        stack.migrate()
+        stack.start_broker()
+        stack.start_ingest()
+        stack.start_web()
+        stack.start_release_worker(every=0.5)
+        ids = [f"r{i + 1}" for i in range(benches)]
+        for bench_id in ids:
+            stack.add_bench(bench_id, "Tuzla", start=False, supervise=True, keepalive=True, **BENCH_CONFIG)
+        for bench in stack.benches.values():
+            bench.start()
+        for bench in stack.benches.values():
+            bench.wait_ready(timeout=60)
+            _wait(lambda b=bench: b.status().get("uplink"), 60)
+        canary = ids[0]
+
+        # 1. A good release, canary -> half -> all; every bench's first download is cut once by a
+        #    power failure and must resume.
+        good = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel-good", "0.2.0"))))["seq"]
+        stack.hub("release", "rollout", str(good), "--canary", canary, "--share", "50", "--halt-after", "1")
+        rollout_started = time.monotonic()
+        cut = set()
+
+        def cut_downloads():
+            for bench_id, bench in stack.benches.items():
+                if bench_id not in cut and keepalive_of(bench).get("update") == "downloading":
+                    time.sleep(0.5)  # some bytes on flash
+                    bench.power_cut()
+                    cut.add(bench_id)
+
+        _wait(lambda: all(keepalive_of(b).get("app_seq") == good and keepalive_of(b).get("update") == "good"
+                          for b in stack.benches.values()), timeout=120 + 60 * benches, during=cut_downloads)
+        result["good_seconds"] = round(time.monotonic() - rollout_started, 1)  # rollout start to the last bench
+        states = {i: keepalive_of(b) for i, b in stack.benches.items()}
+        result["good_updated"] = sum(s.get("app_seq") == good and s.get("update") == "good" for s in states.values())
+        result["interrupted_recovered"] = sum(states[i].get("app_seq") == good for i in cut)
+        result["interrupted"] = len(cut)
+
+        # 2. A release that crashes at import: the canary goes back by itself, the rollout halts.
+        bad = json.loads(stack.hub("release", "add", str(broken_release(workdir / "rel-bad", "0.3.0", "crash"))))["seq"]
+        stack.hub("release", "rollout", str(bad), "--canary", canary, "--halt-after", "1")
+        _wait(lambda: keepalive_of(stack.benches[canary]).get("update") == "rolled_back", timeout=180)
+        result["bad_rolled_back"] = sum(keepalive_of(b).get("update") == "rolled_back" and
+                                        keepalive_of(b).get("app_seq") == good for b in stack.benches.values())
+        result["bad_reached"] = sum(1 for b in stack.benches.values() if keepalive_of(b).get("update_seq") == bad)
+        result["rollout_halted"] = "halted" in stack.hub("release", "list-rollouts")
+
+        # 3. A forged manifest, sent to every bench: each refuses it and keeps running the good one.
+        forged = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel-forged", "0.4.0"))))["seq"]
+        forge(stack, forged)
+        stack.hub("release", "send", str(forged), *ids)
+        _wait(lambda: all(keepalive_of(b).get("update") == "refused" for b in stack.benches.values()), timeout=90)
+        result["forged_refused"] = sum(keepalive_of(b).get("update") == "refused" and
+                                       keepalive_of(b).get("app_seq") == good for b in stack.benches.values())
+
+        versions = {}
+        for bench_id, bench in stack.benches.items():
+            try:
+                status = bench.status(timeout=3)
+                versions[bench_id] = status["firmware"]
+            except Exception:
+                versions[bench_id] = None
+            if bench.stuck is not None or versions[bench_id] is None:
+                result["bricked"] += 1
+        result["versions"] = versions
+        result["resets"] = {i: b.resets for i, b in stack.benches.items()}
+    result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def download_heap(workdir: Path, phones: int = 8) -> dict:
+    """Peak live heap of one bench while it downloads a release and `phones` phones use its portal."""
+    import sys
+
+    from simulators.stack import Stack
+
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.portal.phones import eight_phones  # the portal tests' phones: real HTTP clients
+
+    workdir = Path(workdir)
+    with Stack(workdir) as stack:
+        stack.migrate()
+        stack.start_broker()
+        stack.start_ingest()
+        stack.start_web()
+        bench = stack.add_bench("h1", "Zenica", supervise=True, keepalive=True, **BENCH_CONFIG)
+        _wait(lambda: bench.status().get("uplink"), 60)
+        seq = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel", "0.2.0"))))["seq"]
+        stack.hub("release", "send", str(seq), "h1")
+        _wait(lambda: keepalive_of(bench).get("update") == "downloading", 60, interval=0.2)
+        started = time.monotonic()
+        results = eight_phones(bench, rounds=2, phones=phones)
+        during = time.monotonic() - started
+        state = keepalive_of(bench).get("update")
+        peak = bench.peak_heap
+        ok = sum(1 for r in results if r.get("post") == 200 and r.get("receipt"))
+        _wait(lambda: firmware_of(bench) == "0.2.0", 180)
+        return {"peak_heap_host": peak, "heap_host": int(bench.heap), "phones": phones,
+                "submissions_ok": ok, "submissions": len(results), "phones_seconds": round(during, 1),
+                "update_state_after_phones": state, "updated": firmware_of(bench) == "0.2.0",
+                "memory_errors": sum("MemoryError" in line for line in bench.lines)}
+
+
+def cmd_rollout(args):
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="benchsim-rollout-"))
+    if args.download_heap:
+        print(json.dumps(download_heap(work)))
+        return 0
+    result = run_rollout(work, benches=args.benches, echo=print if args.verbose else None)
+    print(json.dumps(result, indent=None if args.json else 1))
+    return 0 if result["bricked"] == 0 else 1
+
+
+def add_parser(sub):
+    p = sub.add_parser("rollout", help="a good, a crashing and a forged release, and cut downloads, on a fleet")
+    p.add_argument("--benches", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="one line of JSON")
+    p.add_argument("--workdir", help="keep the run's files here (default: a new temporary directory)")
+    p.add_argument("--verbose", action="store_true", help="echo every bench's log")
+    p.add_argument("--download-heap", action="store_true",
+                   help="instead: peak heap of a bench downloading a release while eight phones use its portal")
+    p.set_defaults(func=cmd_rollout)
