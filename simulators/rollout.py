@@ -61,6 +61,50 @@ def firmware_of(bench):
         return None
 
 
+def rollout_on_hub(stack, rollout_id: int) -> dict:
+    """The hub's record of a rollout (`hub release list-rollouts --json`): stage, updated, failed."""
+    for line in stack.hub("release", "list-rollouts", "--json").splitlines():
+        row = json.loads(line)
+        if row["rollout"] == rollout_id:
+            return row
+    return {}
+
+
+def start_rollout(stack, seq: int, *options: str) -> int:
+    return json.loads(stack.hub("release", "rollout", str(seq), *options))["rollout"]
+
+
+class Dashboard:
+    """The fleet dashboard as an administrator reads it in a browser: logged in through the hub's
+    real login form on its real web server, in English (Accept-Language)."""
+
+    def __init__(self, stack, username: str = "fleet-operator", password: str = "rollout-Pass-4821"):
+        import http.cookiejar
+        import re
+        import urllib.parse
+        import urllib.request
+
+        stack.hub("admin-add", username, "--password", password)
+        self.base = stack.hub_url.rstrip("/")
+        self._open = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())).open
+        form = self._get("/accounts/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        data = urllib.parse.urlencode({"username": username, "password": password,
+                                       "csrfmiddlewaretoken": csrf}).encode()
+        self._open(urllib.request.Request(self.base + "/accounts/login/", data=data,
+                                          headers={"Referer": self.base + "/", "Accept-Language": "en"}), timeout=20)
+
+    def _get(self, path: str) -> str:
+        import urllib.request
+
+        request = urllib.request.Request(self.base + path, headers={"Accept-Language": "en"})
+        with self._open(request, timeout=20) as response:
+            return response.read().decode()
+
+    def page(self) -> str:
+        return self._get("/fleet/")
+
+
 def _wait(predicate, timeout: float, interval: float = 1.0, during=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -73,7 +117,9 @@ def _wait(predicate, timeout: float, interval: float = 1.0, during=None):
     return None
 
 
-def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
+def run_rollout(workdir: Path, benches: int = 3, echo=None, dashboards: dict | None = None) -> dict:
+    """dashboards: if a dict, filled with the fleet dashboard's HTML after each stage ("good",
+    "halted", "forged"), as a logged-in administrator reads it from the hub's web server."""
     from simulators.stack import Stack
 
     started = time.monotonic()
@@ -95,11 +141,12 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
             bench.wait_ready(timeout=60)
             _wait(lambda b=bench: b.status().get("uplink"), 60)
         canary = ids[0]
+        dashboard = Dashboard(stack) if dashboards is not None else None
 
         # 1. A good release, canary -> half -> all; every bench's first download is cut once by a
         #    power failure and must resume.
         good = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel-good", "0.2.0"))))["seq"]
-        stack.hub("release", "rollout", str(good), "--canary", canary, "--share", "50", "--halt-after", "1")
+        good_rollout = start_rollout(stack, good, "--canary", canary, "--share", "50", "--halt-after", "1")
         rollout_started = time.monotonic()
         cut = set()
 
@@ -117,15 +164,27 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
         result["good_updated"] = sum(s.get("app_seq") == good and s.get("update") == "good" for s in states.values())
         result["interrupted_recovered"] = sum(states[i].get("app_seq") == good for i in cut)
         result["interrupted"] = len(cut)
+        # The hub hears the last bench's confirmation in its next telemetry: the rollout is done there.
+        done = _wait(lambda: rollout_on_hub(stack, good_rollout).get("stage") == "done" or None, timeout=60)
+        result["good_rollout_done"] = bool(done)
+        if dashboard:
+            dashboards["good"] = dashboard.page()
 
         # 2. A release that crashes at import: the canary goes back by itself, the rollout halts.
         bad = json.loads(stack.hub("release", "add", str(broken_release(workdir / "rel-bad", "0.3.0", "crash"))))["seq"]
-        stack.hub("release", "rollout", str(bad), "--canary", canary, "--halt-after", "1")
+        bad_rollout = start_rollout(stack, bad, "--canary", canary, "--halt-after", "1")
         _wait(lambda: keepalive_of(stack.benches[canary]).get("update") == "rolled_back", timeout=180)
+        rolled_back = time.monotonic()
         result["bad_rolled_back"] = sum(keepalive_of(b).get("update") == "rolled_back" and
                                         keepalive_of(b).get("app_seq") == good for b in stack.benches.values())
+        # The bench knows at once; the hub from its next telemetry (sent a few seconds after it is
+        # back on the broker), and the rollout worker halts at its next step.
+        halted = _wait(lambda: rollout_on_hub(stack, bad_rollout).get("stage") == "halted", timeout=60)
+        result["rollout_halted"] = bool(halted)
+        result["halt_seconds"] = round(time.monotonic() - rolled_back, 1)  # the bench back -> the hub halted
         result["bad_reached"] = sum(1 for b in stack.benches.values() if keepalive_of(b).get("update_seq") == bad)
-        result["rollout_halted"] = "halted" in stack.hub("release", "list-rollouts")
+        if dashboard:
+            dashboards["halted"] = dashboard.page()
 
         # 3. A forged manifest, sent to every bench: each refuses it and keeps running the good one.
         forged = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel-forged", "0.4.0"))))["seq"]
@@ -134,6 +193,9 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None) -> dict:
         _wait(lambda: all(keepalive_of(b).get("update") == "refused" for b in stack.benches.values()), timeout=90)
         result["forged_refused"] = sum(keepalive_of(b).get("update") == "refused" and
                                        keepalive_of(b).get("app_seq") == good for b in stack.benches.values())
+        if dashboard:  # once the hub has heard every refusal
+            _wait(lambda: dashboard.page().count('data-state="refused"') >= benches, timeout=30)
+            dashboards["forged"] = dashboard.page()
 
         versions = {}
         for bench_id, bench in stack.benches.items():

@@ -1,5 +1,6 @@
 """Signed application releases, their staged rollouts, each bench's update state, and the audit."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hub_server.fleet.models import Bench
 
@@ -25,11 +26,11 @@ class Release(models.Model):
 
 class Rollout(models.Model):
     class Stage(models.TextChoices):
-        CANARY = "canary", "Canary"
-        SHARE = "share", "Share of the fleet"
-        ALL = "all", "All benches"
-        DONE = "done", "Done"
-        HALTED = "halted", "Halted"
+        CANARY = "canary", _("Canary")
+        SHARE = "share", _("Share of the fleet")
+        ALL = "all", _("All benches")
+        DONE = "done", _("Done")
+        HALTED = "halted", _("Halted")
 
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="rollouts")
     stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.CANARY)
@@ -50,11 +51,11 @@ class Rollout(models.Model):
 
 class RolloutBench(models.Model):
     class State(models.TextChoices):
-        SENT = "sent", "Sent"
-        CONFIRMING = "confirming", "Confirming"
-        UPDATED = "updated", "Updated"
-        ROLLED_BACK = "rolled_back", "Rolled back"
-        REFUSED = "refused", "Refused"
+        SENT = "sent", _("Sent")
+        CONFIRMING = "confirming", _("Confirming")
+        UPDATED = "updated", _("Updated")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
+        REFUSED = "refused", _("Refused")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="benches")
     bench = models.ForeignKey(Bench, on_delete=models.CASCADE, related_name="+")

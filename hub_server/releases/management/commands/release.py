@@ -40,7 +40,8 @@ class Command(BaseCommand):
         add.add_argument("tree")
         add.add_argument("--actor", default="cli")
         sub.add_parser("list")
-        sub.add_parser("list-rollouts")
+        rollouts = sub.add_parser("list-rollouts")
+        rollouts.add_argument("--json", action="store_true", help="one JSON object per rollout, newest first")
         roll = sub.add_parser("rollout", help="start a rollout: canary, then a share, then all")
         roll.add_argument("seq", type=int)
         roll.add_argument("--canary", required=True)
@@ -79,8 +80,14 @@ class Command(BaseCommand):
 
                 for r in Rollout.objects.select_related("release"):
                     done = r.benches.filter(state="updated").count()
-                    self.stdout.write(f"{r.pk}\t{r.release.version} (#{r.release.seq})\t{r.stage}\t"
-                                      f"{done} updated\t{r.halted_reason}")
+                    if opts["json"]:
+                        failed = r.benches.filter(state__in=["rolled_back", "refused"]).count()
+                        self.stdout.write(json.dumps({"rollout": r.pk, "seq": r.release.seq, "version": r.release.version,
+                                                     "stage": r.stage, "updated": done, "failed": failed,
+                                                     "halted_reason": r.halted_reason}))
+                    else:
+                        self.stdout.write(f"{r.pk}\t{r.release.version} (#{r.release.seq})\t{r.stage}\t"
+                                          f"{done} updated\t{r.halted_reason}")
             elif action == "rollout":
                 rollout = services.rollout_start(seq=opts["seq"], canary=opts["canary"], share_pct=opts["share"],
                                                  halt_after=opts["halt_after"], actor=opts["actor"], url=opts["url"])
