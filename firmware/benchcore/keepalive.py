@@ -19,7 +19,7 @@ stops that clock and the wake is not counted as a failed boot: sleeping is not f
 
 config.json: "release_key" (hex Ed25519 public key of the hub's releases; without it the bench
 takes no update), "watchdog": {"timeout_s": 30, "grace_s": 30, "enabled": true}, "updates":
-{"trial_s": 600}.
+{"trial_s": 600, "retry_s": 30}.
 """
 import asyncio
 import os
@@ -73,6 +73,7 @@ class KeepAlive:
         self._healthy_since = None
         self._started = ticks_ms()
         self.trial_ms = cfg.get("updates", {}).get("trial_s", 600) * 1000
+        self.retry_s = cfg.get("updates", {}).get("retry_s", FETCH_RETRY_S)
         self._portal_ok = lambda: True
         self._uplink = None
         self._checks = []  # (name, () -> ticks_ms of its last progress, allowed ms)
@@ -130,7 +131,7 @@ class KeepAlive:
             if self.update_state[0] == "staged":
                 await self._reboot_quietly()
             if retry:
-                await asyncio.sleep(FETCH_RETRY_S)
+                await asyncio.sleep(self.retry_s)
 
     # -- health and the trial of a release ------------------------------------------------------
     def now_healthy(self):

@@ -153,11 +153,29 @@ def _outcome(target: RolloutBench, report: BenchUpdate | None, seq: int) -> str 
     return None
 
 
-def rollout_tick(*, now: datetime | None = None) -> list[tuple[str, bytes]]:
-    """Advance the running rollout one step; returns (topic, payload) commands to publish."""
-    now = now or datetime.now(timezone.utc)
+def _confirm_sent_releases() -> list[tuple[str, bytes]]:
+    """A release sent to a bench outside a rollout (`hub release send`: an operator's retry) is
+    confirmed like a rollout's once the bench reports it on trial, once per bench and release;
+    without it the bench would go back when its trial runs out."""
     out = []
+    for report in BenchUpdate.objects.filter(state="trial", app_seq__gt=0):
+        sent = ReleaseEvent.objects.filter(verb="update_sent", rollout=None, bench_id=report.bench_id,
+                                           release_id=report.app_seq)
+        if not sent.exists() or ReleaseEvent.objects.filter(verb="release_confirm", bench_id=report.bench_id,
+                                                            release_id=report.app_seq).exists():
+            continue
+        release = Release.objects.get(pk=report.app_seq)
+        out.append(bench_command(bench_id=report.bench_id, command=protocol.CMD_RELEASE_CONFIRM, seq=release.seq))
+        _event("release_confirm", release=release, bench_id=report.bench_id)
+    return out
+
+
+def rollout_tick(*, now: datetime | None = None) -> list[tuple[str, bytes]]:
+    """Advance the running rollout one step, and confirm releases sent outside a rollout; returns
+    (topic, payload) commands to publish."""
+    now = now or datetime.now(timezone.utc)
     with transaction.atomic():
+        out = _confirm_sent_releases()
         rollout = (Rollout.objects.select_for_update().select_related("release")
                    .exclude(stage__in=[Rollout.Stage.DONE, Rollout.Stage.HALTED]).first())
         if rollout is None:

@@ -118,6 +118,17 @@ def test_a_rollback_halts_the_rollout_before_the_fleet_gets_it(tree, benches):
     assert ReleaseEvent.objects.filter(verb="rollout_halt").count() == 1
 
 
+def test_a_release_sent_outside_a_rollout_is_confirmed_once_the_bench_runs_it(tree, benches):
+    release = services.release_add(tree=tree, actor="ops")
+    services.update_send(bench_id="sa-1", seq=release.seq, actor="ops")
+    report("mo-1", app_seq=release.seq, update="trial", update_seq=release.seq)  # never sent to mo-1
+    assert services.rollout_tick(now=NOW) == []
+    report("sa-1", app_seq=release.seq, update="trial", update_seq=release.seq)
+    confirm = services.rollout_tick(now=NOW)
+    assert [t for t, _ in confirm] == ["link/v1/b/sa-1/cmd"] and b'"release_confirm"' in confirm[0][1]
+    assert services.rollout_tick(now=NOW) == []  # once
+
+
 def test_the_dashboard_shows_versions_update_states_and_rollout_progress(tree, benches, admin_user, client):
     release = services.release_add(tree=tree, actor="ops")
     services.rollout_start(seq=release.seq, canary="sa-1", actor="ops")

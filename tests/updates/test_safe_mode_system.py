@@ -9,7 +9,7 @@ import pytest
 from simulators.rollout import _wait, keepalive_of
 from tests.support import running_hub
 
-pytestmark = [pytest.mark.micropython, pytest.mark.slow, pytest.mark.soak]  # make bench, not make test
+pytestmark = [pytest.mark.micropython, pytest.mark.slow]
 
 
 def notice(bench):
