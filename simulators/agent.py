@@ -31,6 +31,6 @@ class AgentProcess(BenchProcess):
         self.proc = subprocess.Popen([sys.executable, "-m", "edge_agent.cli", "run", "--config",
                                       str(self.flash / "config.json")], cwd=self.flash, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader = threading.Thread(target=self._read_output, args=(self.proc,), daemon=True)
         self._reader.start()
         return self

@@ -4,6 +4,7 @@ the hub's signed messages from the vectors, published on a real Mosquitto, taken
 agent (digest stored, key rotated to the vectors' derived key), a forged one refused, and a reboot
 command signed with the new key ends the process with 75 (systemd starts it again)."""
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,10 +24,12 @@ VECTORS = ROOT / "tests" / "vectors" / "protocol_v1.json"
 SPEC = json.loads(VECTORS.read_text())
 
 
-def test_the_agents_bench_core_reproduces_every_vector():
+def test_the_agents_bench_core_reproduces_every_vector(tmp_path):
     code = ("from edge_agent.agent import use_firmware; use_firmware(); VECTORS = %r; exec(open(%r).read())"
             % (str(VECTORS), str(ROOT / "tests" / "firmware" / "mp_vector_checks.py")))
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # in a temporary directory: the firmware's downlink writes digest.json where it runs
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0 and result.stdout.strip().endswith("0 failed"), result.stdout + result.stderr
     assert "FAIL" not in result.stdout
 
