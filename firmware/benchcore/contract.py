@@ -86,12 +86,9 @@ SPECS = {
     telemetry: ("*boot=count *n=count *up=count now=time firmware=text/40 outbox=count heap_free=count "
                 "heap_peak=count ap=flag clients=count batt_v=number batt_a=number soc=number soc_valid=flag "
                 "solar_w=number wh_in=number wh_out=number wh_chg=number mode=text/20 faults=texts/40 "
-                "sensor_errors=counts/4 app_seq=count update=choice/idle|downloading|failed|refused|staged|trial|"
-                "good|rolled_back update_seq=count update_detail=text/80 safe_mode=flag reset_cause=count"),
+                "sensor_errors=counts/4"),
     ack: "*ids=list/16 now=time boot=count",
-    # update, release_confirm, leave_safe_mode and their fields: benchcore/protocol_updates.py (docs/updates.md)
-    cmd: ("*n=count *cmd=choice/reboot|time|rotate_key|update|release_confirm|leave_safe_mode now=time "
-          "key_id=text/16 nonce=text/64 seq=count version=text/32 url=text/200"),
+    cmd: "*n=count *cmd=choice/reboot|time|rotate_key now=time key_id=text/16 nonce=text/64",
     config: "*version=count *settings=object",
     digest: "*version=count *items=list/50",
     settings: "telemetry_s=count power=object",

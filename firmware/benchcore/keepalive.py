@@ -26,6 +26,7 @@ import os
 from binascii import unhexlify
 
 import bootslot
+from benchcore import contract
 from benchcore import protocol_updates as protocol
 from benchcore.compat import print_exception, ticks_diff, ticks_ms
 
@@ -339,21 +340,23 @@ def _ping_when_quiet(uplink):
 
 
 def _take_commands(downlink, commands):
-    """Handle the update commands (name -> handler(msg)) before the downlink's own dispatch, with its
-    rule: a command number not above the last one is refused (replay), and is counted first."""
-    dispatch = downlink._command
+    """Handle the update commands (name -> handler(msg)) before the downlink does: checked against
+    their own spec (protocol_updates.CMD_SPEC; contract's spec does not name them, so a bench without
+    the journal refuses them), with the downlink's rule: a command number not above the last one is
+    refused (replay), and is counted first. Every other message goes to the downlink as before."""
+    handle = downlink.handle
 
-    def command(msg):
-        handler = commands.get(msg["cmd"])
-        if handler is None:
-            return dispatch(msg)
+    def handle_updates_first(leaf, msg):
+        if leaf != contract.cmd or not isinstance(msg, dict) or msg.get("cmd") not in commands:
+            return handle(leaf, msg)
+        contract.check(msg, protocol.CMD_SPEC)
         n = msg["n"]
         if n <= downlink.state.get("cmd_n", 0):
             raise ValueError("command number %r is not new (replay?)" % (n,))
         downlink.state.update(cmd_n=n)
-        handler(msg)
+        commands[msg["cmd"]](msg)
 
-    downlink._command = command
+    downlink.handle = handle_updates_first
 
 
 def portal_checker(server, stuck_ms=60000):

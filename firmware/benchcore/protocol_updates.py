@@ -18,6 +18,14 @@ T_RESET_CAUSE = "reset_cause"  # machine.reset_cause() of this boot
 # (a manifest not signed, not newer, or malformed), staged (runs at the next boot), trial (running,
 # not yet confirmed), good (confirmed), rolled_back (the trial went back to the previous tree).
 UPDATE_STATES = ("idle", "downloading", "failed", "refused", "staged", "trial", "good", "rolled_back")
+# Their message specs, in benchcore.contract's format (contract.check): here, not in contract.SPECS,
+# so a bench without the journal carries none of it (contract is loaded on every bench; its spec
+# strings live in RAM). The keepalive checks the commands, the hub the telemetry keys (beside the
+# contract's spec, which lets unknown keys through).
+CMD_SPEC = ("*n=count *cmd=choice/update|release_confirm|leave_safe_mode now=time seq=count version=text/32 "
+            "url=text/200")
+TELEMETRY_SPEC = ("app_seq=count update=choice/idle|downloading|failed|refused|staged|trial|good|rolled_back "
+                  "update_seq=count update_detail=text/80 safe_mode=flag reset_cause=count")
 # A release (edge_agent/firmware_image.py builds it, the hub signs it with its release key):
 RELEASE_MANIFEST = "manifest.json"
 RELEASE_SIGNATURE = "manifest.sig"  # hex Ed25519 signature over sha256(manifest.json)

@@ -7,7 +7,8 @@ _FIRMWARE = Path(__file__).resolve().parents[2] / "firmware"
 if str(_FIRMWARE) not in sys.path:
     sys.path.append(str(_FIRMWARE))
 
+from benchcore import contract as bench_contract  # noqa: E402
 from benchcore import protocol_updates as protocol  # noqa: E402
 from benchcore import release as bench_release  # noqa: E402
 
-__all__ = ["protocol", "bench_release"]
+__all__ = ["bench_contract", "protocol", "bench_release"]

@@ -5,6 +5,7 @@ which returns the signed commands to publish; it publishes them after the commit
 """
 import hashlib
 import json
+import logging
 import math
 import shutil
 from datetime import datetime, timezone
@@ -16,9 +17,11 @@ from django.db.models import Max
 
 from hub_server.fleet.models import Bench
 from hub_server.fleet.services import bench_command
-from hub_server.releases.contract import bench_release, protocol
+from hub_server.releases.contract import bench_contract, bench_release, protocol
 from hub_server.releases.keys import public_key_hex, release_key, sign_manifest
 from hub_server.releases.models import BenchUpdate, Release, ReleaseEvent, Rollout, RolloutBench
+
+log = logging.getLogger("hub.releases")
 
 
 class ReleaseError(ValueError):
@@ -101,8 +104,15 @@ def rollout_halt(*, rollout_id: int, actor: str, reason: str) -> None:
 
 
 def bench_update_report(*, bench_id: str, data: dict, received: datetime) -> None:
-    """Keep what a bench's verified telemetry says about its application and updates."""
+    """Keep what a bench's verified telemetry says about its application and updates: held to
+    protocol_updates.TELEMETRY_SPEC (the contract's telemetry spec does not name these keys); a
+    report that does not fit it is left out (the rest of the telemetry is stored as before)."""
     if protocol.T_APP_SEQ not in data or not Bench.objects.filter(pk=bench_id).exists():
+        return
+    try:
+        bench_contract.check(data, protocol.TELEMETRY_SPEC)
+    except ValueError as exc:
+        log.warning("bench %s: update state not kept: %s", bench_id, exc)
         return
 
     def integer(key):

@@ -25,9 +25,12 @@ def freq(hz=None):
 
 
 def reset_cause():
-    # numbered as on the ESP32 port (1 PWRON, 3 WDT, 4 DEEPSLEEP, 5 SOFT): the simulator says which
-    # one started this process. No constants here: each name would be interned on every bench.
-    return int(os.getenv("BENCHSIM_RESET_CAUSE") or 1)
+    # The simulator's reset causes and watchdog live in machine_sim, loaded only by a bench that
+    # asks (one with a boot journal): this module is loaded on every bench, and each name and line
+    # here costs the default bench's idle heap, which is at its edge (docs/updates.md, "Heap").
+    from machine_sim import reset_cause
+
+    return reset_cause()
 
 
 class Pin:
@@ -54,21 +57,10 @@ class Pin:
         self.value(0)
 
 
-class WDT:
-    """The watchdog lives outside the CPU, as on the chip: each feed rewrites a file the simulator
-    (simulators/bench.py) watches; if it grows older than the timeout, the simulator kills the
-    interpreter and starts it again with reset cause WDT_RESET. It cannot be stopped."""
+def WDT(id=0, timeout=5000):
+    from machine_sim import WDT
 
-    def __init__(self, id=0, timeout=5000):
-        self.timeout = timeout
-        print("machine: watchdog armed, %d ms" % timeout)
-        self.feed()
-
-    def feed(self):
-        path = os.getenv("BENCHSIM_WDT")
-        if path:
-            with open(path, "w") as f:
-                f.write("%d" % self.timeout)
+    return WDT(timeout)
 
 
 def I2C(bus_id=0, scl=None, sda=None, freq=400000):

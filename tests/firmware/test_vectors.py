@@ -2,7 +2,6 @@
 import json
 import os
 import subprocess
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -81,27 +80,7 @@ def test_every_telemetry_key_the_bench_sends_reaches_a_dashboard_column():
         assert stored[column] not in (None, "", []), f"{key} -> {column} was lost"
     # read by the hub for what it is, not stored as a column of its own
     not_columns = {"boot", "n", "now", "heap_peak", "ap", "soc_valid", "wh_chg", "sensor_errors"}
-    # a bench's release and update state: kept by the releases app (bench_update_report), below
-    from hub_server.releases.contract import protocol as updates
-
-    update_keys = {updates.T_APP_SEQ, updates.T_UPDATE, updates.T_UPDATE_SEQ, updates.T_UPDATE_DETAIL,
-                   updates.T_SAFE_MODE, updates.T_RESET_CAUSE}
-    assert set(sent) - set(COLUMNS) == not_columns | update_keys
-
-
-@pytest.mark.django_db
-def test_every_update_key_of_the_telemetry_vector_reaches_the_releases_dashboard():
-    from hub_server.fleet.services import bench_register
-    from hub_server.releases.models import BenchUpdate
-    from hub_server.releases.services import bench_update_report
-
-    sent = json.loads(next(v for v in SPEC["vectors"] if v["name"] == "telemetry")["body"])
-    bench_register(bench_id="sa-centar-1", municipality="Sarajevo")
-    bench_update_report(bench_id="sa-centar-1", data=sent, received=datetime.now(timezone.utc))
-    kept = BenchUpdate.objects.get(pk="sa-centar-1")
-    assert (kept.app_seq, kept.state, kept.update_seq, kept.detail, kept.safe_mode, kept.reset_cause) == (
-        sent["app_seq"], sent["update"], sent["update_seq"], sent["update_detail"], sent["safe_mode"],
-        sent["reset_cause"])
+    assert set(sent) - set(COLUMNS) == not_columns
 
 
 @pytest.mark.parametrize("leaf, body, reason", SPEC["rejects"], ids=lambda x: str(x)[:40])

@@ -129,6 +129,16 @@ def test_a_release_sent_outside_a_rollout_is_confirmed_once_the_bench_runs_it(tr
     assert services.rollout_tick(now=NOW) == []  # once
 
 
+def test_an_update_report_out_of_its_spec_is_not_kept(benches):
+    from hub_server.releases.models import BenchUpdate
+
+    report("sa-1", firmware="0.2.0", app_seq=1, update="good", update_seq=1)
+    for bad in ({"update": "bricked"}, {"update_seq": -1}, {"update_detail": "x" * 81}, {"safe_mode": "yes"}):
+        report("sa-1", **{"firmware": "0.3.0", "app_seq": 2, "update_seq": 2, "update": "good", **bad})
+    kept = BenchUpdate.objects.get(pk="sa-1")
+    assert (kept.version, kept.app_seq, kept.state) == ("0.2.0", 1, "good")
+
+
 def test_the_dashboard_shows_versions_update_states_and_rollout_progress(tree, benches, admin_user, client):
     release = services.release_add(tree=tree, actor="ops")
     services.rollout_start(seq=release.seq, canary="sa-1", actor="ops")

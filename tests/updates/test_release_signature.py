@@ -122,16 +122,22 @@ def test_the_verifier_runs_on_the_real_interpreter(tmp_path, key):
     assert "FORGED ACCEPTED" not in result.stdout
 
 
-def test_the_update_vocabulary_and_the_contracts_specs_agree():
+def test_the_update_vocabulary_has_its_own_specs_and_a_bench_without_journal_refuses_its_commands():
     from benchcore import contract
     from benchcore import protocol_updates as updates
 
-    cmd_spec = contract.SPECS[contract.cmd]
     for name in (updates.CMD_UPDATE, updates.CMD_RELEASE_CONFIRM, updates.CMD_LEAVE_SAFE_MODE):
-        contract.check({"n": 1, "cmd": name, "seq": 3, "version": "0.2.0", "url": "http://h/releases/3/"}, cmd_spec)
+        msg = {"n": 1, "cmd": name, "seq": 3, "version": "0.2.0", "url": "http://h/releases/3/"}
+        contract.check(msg, updates.CMD_SPEC)
+        with pytest.raises(ValueError, match="cmd is not a valid choice"):  # the default bench's downlink
+            contract.check(msg, contract.SPECS[contract.cmd])
+    with pytest.raises(ValueError, match="url is not a valid text"):
+        contract.check({"n": 1, "cmd": updates.CMD_UPDATE, "url": "h" * 201}, updates.CMD_SPEC)
     telemetry = {"boot": 1, "n": 1, "up": 5, updates.T_APP_SEQ: 3, updates.T_UPDATE_SEQ: 3,
                  updates.T_UPDATE_DETAIL: "x", updates.T_SAFE_MODE: False, updates.T_RESET_CAUSE: 3}
     for state in updates.UPDATE_STATES:
-        contract.check(dict(telemetry, **{updates.T_UPDATE: state}), contract.SPECS[contract.telemetry])
+        report = dict(telemetry, **{updates.T_UPDATE: state})
+        contract.check(report, updates.TELEMETRY_SPEC)
+        contract.check(report, contract.SPECS[contract.telemetry])  # the fleet's check lets them through
     with pytest.raises(ValueError):
-        contract.check(dict(telemetry, **{updates.T_UPDATE: "bricked"}), contract.SPECS[contract.telemetry])
+        contract.check(dict(telemetry, **{updates.T_UPDATE: "bricked"}), updates.TELEMETRY_SPEC)
