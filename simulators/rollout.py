@@ -212,11 +212,13 @@ def run_rollout(workdir: Path, benches: int = 3, echo=None, dashboards: dict | N
     return result
 
 
-def download_heap(workdir: Path, phones: int = 8) -> dict:
-    """Peak live heap of one bench while it downloads a release and `phones` phones use its portal:
-    the phones submit round after round from before the update is sent until the release is staged,
-    so the whole download happens under their load. The peak is that boot's (HeapWatch's peak after
-    a collection, read from its log up to the restart into the release)."""
+def download_heap(workdir: Path, phones: int = 8, rounds: int = 8) -> dict:
+    """Peak live heap of one bench while it downloads a release and `phones` phones use its portal
+    (the portal tests' eight phones: each loads the form and submits, all at once, round after
+    round up to `rounds`, the portal's burst of submissions a phone may make, or until the release
+    is staged), started just before the update command so that the download runs under their load;
+    `overlapped` says it did. The peak is that boot's (HeapWatch's peak after a collection, read
+    from its log up to the restart into the release)."""
     import re
     import sys
     import threading
@@ -228,6 +230,9 @@ def download_heap(workdir: Path, phones: int = 8) -> dict:
         sys.path.insert(0, root)
     from tests.portal.phones import eight_phones  # the portal tests' phones: real HTTP clients
 
+    def index_of(text, lines):
+        return next((i for i, line in enumerate(lines) if text in line), None)
+
     workdir = Path(workdir)
     with Stack(workdir) as stack:
         stack.migrate()
@@ -238,33 +243,40 @@ def download_heap(workdir: Path, phones: int = 8) -> dict:
         bench = stack.add_bench("h1", "Zenica", supervise=True, keepalive=True, **BENCH_CONFIG)
         _wait(lambda: bench.status().get("uplink"), 60)
         seq = json.loads(stack.hub("release", "add", str(build_release(workdir / "rel", "0.2.0"))))["seq"]
-        results, stop = [], threading.Event()
+        results = []
 
-        def phones_until_staged():
-            while not stop.is_set():
+        def rounds_until_staged():
+            for _ in range(rounds):
+                if index_of("release staged", bench.lines) is not None:
+                    return
                 results.extend(eight_phones(bench, rounds=1, phones=phones))
 
-        load = threading.Thread(target=phones_until_staged)
-        load.start()
+        load = threading.Thread(target=rounds_until_staged)
         started = time.monotonic()
+        phones_from = len(bench.lines)
+        load.start()
         stack.hub("release", "send", str(seq), "h1")
-        staged = _wait(lambda: any("release staged" in line for line in bench.lines), 120, interval=0.1)
-        stop.set()
-        load.join(180)
+        load.join(300)
+        phones_until = len(bench.lines)
+        phones_seconds = time.monotonic() - started
+        staged = _wait(lambda: index_of("release staged", bench.lines) is not None, 240)
         lines = list(bench.lines)
-        first = next(i for i, line in enumerate(lines) if "update: downloading" in line)
-        last = next(i for i, line in enumerate(lines) if "release staged" in line) if staged else len(lines)
+        first, last = index_of("update: downloading", lines), index_of("release staged", lines)
+        first = len(lines) if first is None else first
         boot_start = max(i for i, line in enumerate(lines[:first]) if "firmware 0.1.0, boot" in line)
-        found = (re.search(r"heap: peak=(\d+)", line) for line in lines[boot_start:last + 1])
+        found = (re.search(r"heap: peak=(\d+)", line) for line in lines[boot_start:(last or len(lines)) + 1])
         peaks = [int(m.group(1)) for m in found if m]
         ok = sum(1 for r in results if r.get("post") == 200 and r.get("receipt"))
         kept = _wait(lambda: keepalive_of(bench).get("update") == "good" and firmware_of(bench) == "0.2.0", 120)
         return {"peak_heap_host": max(peaks), "peak_heap_chip_equivalent": max(peaks) // 2,
-                "heap_host": int(bench.heap), "phones": phones, "submissions_ok": ok, "submissions": len(results),
-                "download_and_phones_seconds": round(time.monotonic() - started, 1),
-                "phone_rounds_during_download": len(results) // phones, "staged": bool(staged),
-                "updated_and_confirmed": bool(kept),
-                "memory_errors": sum("MemoryError" in line for line in bench.lines)}
+                "heap_host": int(bench.heap), "phones": phones, "rounds": rounds, "submissions_ok": ok,
+                "submissions": len(results), "phones_seconds": round(phones_seconds, 1),
+                # the phones ran while the download did: it had started and was not yet staged
+                "overlapped": bool(last is None or last > phones_from) and first < phones_until,
+                "staged": bool(staged), "updated_and_confirmed": bool(kept),
+                "refused_too_fast": sum("is sending too fast" in line for line in lines),
+                "download_memory_errors": sum("update: failed" in line and "MemoryError" in line for line in lines),
+                "memory_errors": sum("MemoryError" in line for line in lines)}
 
 
 def cmd_rollout(args):
