@@ -54,10 +54,6 @@ def _open(*, bench_id: str, kind: str, detail: str, now: datetime) -> None:
         mail_on_commit(lambda: emails.send_alert(alert_id=alert_id))
 
 
-def _clear(*, bench_id: str, kind: str, now: datetime) -> None:
-    Alert.objects.filter(bench_id=bench_id, kind=kind, cleared=None).update(cleared=now)
-
-
 @transaction.atomic(durable=True)
 def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
     """Store one verified telemetry message and open or clear the bench's alerts.
@@ -88,21 +84,22 @@ def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
         health.outbox_rises, health.outbox_rising_since = 0, None
     health.save(force_insert=first)
 
-    _clear(bench_id=bench_id, kind=Alert.Kind.OFFLINE, now=received)
+    recovered = [Alert.Kind.OFFLINE]  # cleared together, in one statement
     soc = fields["soc"]
     if soc is not None and soc < settings.HUB_ALERT_LOW_SOC:
         _open(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, detail=f"SoC {soc:.0f} %", now=received)
     elif soc is not None and soc >= settings.HUB_ALERT_LOW_SOC + SOC_RECOVERY_MARGIN:
-        _clear(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, now=received)
+        recovered.append(Alert.Kind.LOW_BATTERY)
     if fields["faults"]:
         _open(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, detail=", ".join(fields["faults"]), now=received)
     else:
-        _clear(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, now=received)
+        recovered.append(Alert.Kind.SENSOR_FAULT)
     if health.outbox_rises >= settings.HUB_ALERT_OUTBOX_RISES:
         _open(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING,
               detail=f"outbox {outbox} and growing since {health.outbox_rising_since:%Y-%m-%d %H:%M}", now=received)
     elif health.outbox_rises == 0:
-        _clear(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING, now=received)
+        recovered.append(Alert.Kind.OUTBOX_GROWING)
+    Alert.objects.filter(bench_id=bench_id, kind__in=recovered, cleared=None).update(cleared=received)
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ SUBSCRIPTIONS = tuple(topic_filter(leaf) for leaf in UPLINK_LEAVES)
 MAX_ATTEMPTS = 3
 # The database is away or busy: the message stays unacknowledged and comes again.
 TRANSIENT = (OperationalError, InterfaceError)
+SEEN_EVERY_S = 10.0
 
 
 def _line(text, limit=200) -> str:
@@ -49,6 +50,7 @@ class IngestWorker:
         self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0, "dead_letters": 0}
         self._shared = shared
         self._telemetry_record = _telemetry_sink()
+        self._last_seen_written: dict[str, float] = {}
         self.client = hub_client(role, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -62,6 +64,14 @@ class IngestWorker:
         topics = [(f"$share/hub/{t}" if self._shared else t, 1) for t in SUBSCRIPTIONS]
         client.subscribe(topics)
         log.info("connected to %s:%s, listening for benches", self.host, self.port)
+
+    def _seen(self, bench_id):
+        """Bench.last_seen, written at most every SEEN_EVERY_S per bench: a bench emptying its outbox
+        sends dozens of proposals a minute, and the offline alert only needs minutes."""
+        now = time.monotonic()
+        if now - self._last_seen_written.get(bench_id, -SEEN_EVERY_S) >= SEEN_EVERY_S:
+            bench_seen(bench_id=bench_id)
+            self._last_seen_written[bench_id] = now
 
     def _reject(self, bench_id, leaf, reason):
         self.counters["rejected"] += 1
@@ -114,20 +124,20 @@ class IngestWorker:
         if leaf == contract.proposal:
             record, _, meta_line = body.partition(b"\n")
             meta = json_object(meta_line, contract.SPECS["meta"])
-            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=meta)
+            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=meta, bench=bench)
             self.counters["stored" if created else "duplicates"] += 1
             log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
             # Committed (proposal_receive is durable): only now may the bench forget it.
             ack = ack_message(ids=[proposal.id], now=int(time.time()), boot=meta.get(contract.boot))
             client.publish(contract.topic(bench_id, contract.ack),
                            downlink_sign(bench=bench, leaf=contract.ack, msg=ack, key_id=key_id), qos=1)
-            bench_seen(bench_id=bench_id)
+            self._seen(bench_id)
         elif leaf == contract.status:
             bench_status_record(bench=bench, msg=json_object(body, contract.SPECS[contract.status]))
         elif leaf == contract.telemetry:
             data = json_object(body, contract.SPECS[contract.telemetry])
             if sequence_accept(bench=bench, kind="telemetry", msg=data):
-                bench_seen(bench_id=bench_id)
+                self._seen(bench_id)
                 if self._telemetry_record:
                     self._telemetry_record(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
 
