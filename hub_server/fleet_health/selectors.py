@@ -129,22 +129,12 @@ def newest_open_alerts(*, limit: int = PAGE_SIZE) -> list[Alert]:
     return list(Alert.objects.filter(cleared=None).order_by("-opened")[:limit])
 
 
-def open_alerts() -> list[Alert]:
-    return list(Alert.objects.filter(cleared=None).select_related("bench").order_by("-opened"))
-
-
 def public_bench_list(*, now: datetime | None = None) -> list[dict]:
     """For the public portal: each bench's municipality, whether it works, and its battery in plain words."""
     rows = benches_with_state(now=now).order_by("municipality", "id").values("id", "municipality", "state", "seen",
                                                                             "health__soc")
     return [{"id": r["id"], "municipality": r["municipality"], "up": r["state"] != "offline", "last_seen": r["seen"],
              "soc": round(r["health__soc"]) if r["health__soc"] is not None else None} for r in rows]
-
-
-def bench_is_up(*, bench, now: datetime | None = None) -> bool:
-    health = getattr(bench, "health", None)
-    times = [t for t in (bench.last_seen, health.received if health else None) if t is not None]
-    return bool(times) and max(times) >= _offline_limit(now)
 
 
 def _hour_bucket():

@@ -50,11 +50,11 @@ class IngestWorker:
         self.counters = {"stored": 0, "duplicates": 0, "rejected": 0, "db_errors": 0, "dead_letters": 0}
         self._shared = shared
         self._telemetry_record = _telemetry_sink()
-        self._last_seen_written: dict[str, float] = {}
         self.client = hub_client(role, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.host, self.port = host, port
+        self._last_seen_written: dict[str, float] = {}  # bench id -> monotonic time of the last write
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
