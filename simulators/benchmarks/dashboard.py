@@ -2,7 +2,7 @@
 staff open), a filtered page and one bench's 30-day charts, on SQLite and PostgreSQL.
 
 What "a year of telemetry" is here: every bench has readings over `days` days at `per_day` a bench a
-day (the fleet's table: 10,000 benches x 365 days x 1 = 3.65 M rows in the full run), and
+day (10,000 benches x 365 days = 3.65 M rows in the full run; 3.97 M with the rows below), and
 `chart_benches` of them have the firmware's real cadence, one reading every 5 minutes for the whole
 year (105,120 rows each), so the 30-day charts face the rows a real bench leaves. The dashboard
 itself never reads the readings (each bench's latest is copied into its BenchHealth row), so the
