@@ -137,3 +137,7 @@ def test_bench_charts_have_table_fallbacks_and_json(client, admin_user, benches,
     assert "uPlot.iife.min.js" in page and "<table" in page and 'id="series-data"' in page
     series = client.get("/fleet/sa-1/series.json?days=30").json()
     assert series["days"] == 30 and len(series["soc"]) == 3 and series["proposals"][0][1] == 1
+    # one bucket per hour, each at its hour's start; each local day's harvest is its highest count
+    assert [v for _, v in series["soc"]] == [52.0, 51.0, 50.0]
+    assert all(t % 3600 == 0 for t, _ in series["soc"]) and series["soc"][-1][0] <= t0.timestamp() < series["soc"][-1][0] + 3600
+    assert {v for _, v in series["harvest_wh"]} == {102.0}
