@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 
 from benchcore import contract
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 from hub_server.fleet.messages import ack_message
 from hub_server.fleet.models import Bench
@@ -32,6 +32,23 @@ SEEN_EVERY_S = 10.0
 def _line(text, limit=200) -> str:
     """One bounded log line of anything a bench sent: no newlines, no control characters."""
     return repr(str(text)[:limit])[1:-1]
+
+
+# What verifying, sequencing and answering a bench's message reads: its keys and its replay windows.
+MESSAGE_FIELDS = ("id", "key_id", "key", "next_key_id", "next_key", "status_boot", "status_n", "telemetry_boot",
+                  "telemetry_n")
+
+
+def bench_for_message(bench_id: str) -> Bench | None:
+    """The bench, read afresh for every message (a revoked key or a removed bench counts at once), in
+    one plain SELECT: compiling Bench.objects.filter(pk=...).first() took as long as storing the
+    proposal (profiled in docs/scaling.md). Other fields load on first use, as deferred fields do."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Bench._meta.get_field(name).column) for name in MESSAGE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {quote(Bench._meta.db_table)} WHERE {quote('id')} = %s", [bench_id])
+        row = cursor.fetchone()
+    return Bench.from_db(connection.alias, MESSAGE_FIELDS, row) if row else None
 
 
 def _telemetry_sink():
@@ -117,7 +134,7 @@ class IngestWorker:
             raise MessageRejected("payload too large")
         if leaf not in UPLINK_LEAVES:
             raise MessageRejected("not a bench topic")
-        bench = Bench.objects.filter(pk=bench_id).first()
+        bench = bench_for_message(bench_id)
         if bench is None:
             raise MessageRejected("unknown bench")
         body, key_id = message_verify(bench=bench, topic=msg.topic, payload=msg.payload)
