@@ -88,6 +88,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Kept open between messages: each reopen ran the PRAGMAs and each close checkpointed the WAL
     # (measured 60 of the ingest's 104 ms per proposal on this machine: docs/scaling.md).
     DATABASES["default"]["CONN_MAX_AGE"] = 600
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # The fleet dashboard's counts over 10,000 benches look costly to the planner, which then spent
+    # 24 ms compiling (JIT) a query that runs in 10 ms: the hub's queries are short, JIT never pays.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "bs"

@@ -34,13 +34,31 @@ class TelemetryReading(models.Model):
 
 
 class BenchHealth(models.Model):
-    """The latest reading per bench, kept so the dashboard reads one row per bench."""
+    """Each bench's latest reading, copied into one row per bench in the transaction that stores the
+    reading: the dashboard's summary, filters and pages read these rows, never the readings."""
 
     bench = models.OneToOneField(Bench, primary_key=True, on_delete=models.CASCADE, related_name="health")
-    reading = models.ForeignKey(TelemetryReading, on_delete=models.CASCADE, related_name="+")
+    # the full reading, for the bench's own page; kept null if old readings are ever pruned
+    reading = models.ForeignKey(TelemetryReading, null=True, on_delete=models.SET_NULL, related_name="+")
+    received = models.DateTimeField(null=True)
+    soc = models.FloatField(null=True)
+    battery_v = models.FloatField(null=True)
+    solar_w = models.FloatField(null=True)
+    mode = models.CharField(max_length=20, blank=True)
+    clients = models.IntegerField(null=True)
+    outbox = models.IntegerField(null=True)
+    heap_free = models.IntegerField(null=True)
+    firmware = models.CharField(max_length=40, blank=True)
+    faults = models.JSONField(default=list)
     outbox_rising_since = models.DateTimeField(null=True, blank=True,
                                                help_text="First of the readings in which the outbox kept growing")
     outbox_rises = models.IntegerField(default=0)
+
+    # the columns copied from each reading
+    LATEST = ("received", "soc", "battery_v", "solar_w", "mode", "clients", "outbox", "heap_free", "firmware", "faults")
+
+    class Meta:
+        indexes = [models.Index(fields=["firmware"])]
 
     def __str__(self):
         return str(self.bench_id)
@@ -64,7 +82,7 @@ class Alert(models.Model):
         ordering = ["-opened"]
         constraints = [models.UniqueConstraint(fields=["bench", "kind"], condition=models.Q(cleared__isnull=True),
                                                name="one_open_alert_per_kind")]
-        indexes = [models.Index(fields=["cleared", "-opened"])]
+        indexes = [models.Index(fields=["cleared", "-opened"]), models.Index(fields=["kind", "cleared"])]
 
     def __str__(self):
         return f"{self.bench_id} {self.kind}"

@@ -54,10 +54,6 @@ def _open(*, bench_id: str, kind: str, detail: str, now: datetime) -> None:
         mail_on_commit(lambda: emails.send_alert(alert_id=alert_id))
 
 
-def _clear(*, bench_id: str, kind: str, now: datetime) -> None:
-    Alert.objects.filter(bench_id=bench_id, kind=kind, cleared=None).update(cleared=now)
-
-
 @transaction.atomic(durable=True)
 def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
     """Store one verified telemetry message and open or clear the bench's alerts.
@@ -70,36 +66,40 @@ def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
         return
     fields = _fields(data if isinstance(data, dict) else {})
     reading = TelemetryReading.objects.create(bench_id=bench_id, received=received, **fields)
-    health = BenchHealth.objects.select_for_update().select_related("reading").filter(bench_id=bench_id).first()
-    previous_outbox = health.reading.outbox if health else None
-    if health is None:
-        health = BenchHealth(bench_id=bench_id, reading=reading)
-    elif health.reading.received > received:
+    health = BenchHealth.objects.select_for_update().filter(bench_id=bench_id).first()
+    previous_outbox = health.outbox if health else None
+    first = health is None
+    if first:
+        health = BenchHealth(bench_id=bench_id)
+    elif health.received is not None and health.received > received:
         return  # a late reading: stored for the charts, but not the bench's current state
     health.reading = reading
+    for column in BenchHealth.LATEST:  # the dashboard reads these, never the readings
+        setattr(health, column, getattr(reading, column))
     outbox = fields["outbox"]
     if outbox is not None and previous_outbox is not None and outbox > previous_outbox:
         health.outbox_rises += 1
         health.outbox_rising_since = health.outbox_rising_since or received
     elif outbox is not None and (previous_outbox is None or outbox < previous_outbox or outbox == 0):
         health.outbox_rises, health.outbox_rising_since = 0, None
-    health.save()
+    health.save(force_insert=first)
 
-    _clear(bench_id=bench_id, kind=Alert.Kind.OFFLINE, now=received)
+    recovered = [Alert.Kind.OFFLINE]  # cleared together, in one statement
     soc = fields["soc"]
     if soc is not None and soc < settings.HUB_ALERT_LOW_SOC:
         _open(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, detail=f"SoC {soc:.0f} %", now=received)
     elif soc is not None and soc >= settings.HUB_ALERT_LOW_SOC + SOC_RECOVERY_MARGIN:
-        _clear(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, now=received)
+        recovered.append(Alert.Kind.LOW_BATTERY)
     if fields["faults"]:
         _open(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, detail=", ".join(fields["faults"]), now=received)
     else:
-        _clear(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, now=received)
+        recovered.append(Alert.Kind.SENSOR_FAULT)
     if health.outbox_rises >= settings.HUB_ALERT_OUTBOX_RISES:
         _open(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING,
               detail=f"outbox {outbox} and growing since {health.outbox_rising_since:%Y-%m-%d %H:%M}", now=received)
     elif health.outbox_rises == 0:
-        _clear(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING, now=received)
+        recovered.append(Alert.Kind.OUTBOX_GROWING)
+    Alert.objects.filter(bench_id=bench_id, kind__in=recovered, cleared=None).update(cleared=received)
 
 
 @transaction.atomic
@@ -112,7 +112,7 @@ def fleet_check(*, now: datetime | None = None) -> int:
     limit = now - timedelta(minutes=settings.HUB_ALERT_OFFLINE_MINUTES)
     already = set(Alert.objects.filter(kind=Alert.Kind.OFFLINE, cleared=None).values_list("bench_id", flat=True))
     opened = 0
-    for bench_id, last_seen, reading_at in Bench.objects.values_list("id", "last_seen", "health__reading__received"):
+    for bench_id, last_seen, reading_at in Bench.objects.values_list("id", "last_seen", "health__received"):
         seen = max([t for t in (last_seen, reading_at) if t is not None], default=None)
         if bench_id in already or (seen is not None and seen >= limit):
             continue

@@ -2,18 +2,32 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
 
 from hub_server.fleet.models import Bench
 from hub_server.fleet_health import selectors
-from hub_server.portal.geo import map_points
+from hub_server.fleet_health.models import Alert
+from hub_server.portal.geo import MAP_NAMES_BENCHES_UP_TO, STATES, map_points
+
+TAGS = {"ok": "ok", "alert": "warn", "offline": "bad"}  # hub.css tag colours of the bench states
 
 
 @login_required
 @permission_required("fleet_health.view_fleet", raise_exception=True)
 def dashboard(request):
-    rows = selectors.dashboard_rows()
-    return render(request, "fleet_health/dashboard.html", {"rows": rows, "alerts": selectors.open_alerts(),
-                                                           "map_points": map_points(rows)})
+    """The whole fleet in counts, the newest open alerts, the map, and one page of benches (filtered)."""
+    now = timezone.now()
+    summary = selectors.fleet_summary(now=now)
+    filters = selectors.clean_filters(request.GET)
+    page = selectors.bench_page(filters=filters, page=request.GET.get("page", 1), now=now, total=summary["total"])
+    named = selectors.map_benches(summary=summary, now=now, listed=MAP_NAMES_BENCHES_UP_TO)
+    rows, map_rows = selectors.bench_rows_of(list(page.object_list), named)
+    return render(request, "fleet_health/dashboard.html", {
+        "summary": summary, "filters": filters, "page": page, "rows": rows,
+        "filter_query": urlencode(filters), "alerts": selectors.newest_open_alerts(), "alert_kinds": Alert.Kind.choices,
+        "states": [(key, STATES[key], TAGS[key], summary["states"][key]) for key in ("ok", "alert", "offline")],
+        "map_points": map_points(summary=summary, rows=map_rows)})
 
 
 @login_required

@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 
 from benchcore import contract
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 from hub_server.fleet.messages import ack_message
 from hub_server.fleet.models import Bench
@@ -26,11 +26,29 @@ SUBSCRIPTIONS = tuple(topic_filter(leaf) for leaf in UPLINK_LEAVES)
 MAX_ATTEMPTS = 3
 # The database is away or busy: the message stays unacknowledged and comes again.
 TRANSIENT = (OperationalError, InterfaceError)
+SEEN_EVERY_S = 10.0
 
 
 def _line(text, limit=200) -> str:
     """One bounded log line of anything a bench sent: no newlines, no control characters."""
     return repr(str(text)[:limit])[1:-1]
+
+
+# What verifying, sequencing and answering a bench's message reads: its keys and its replay windows.
+MESSAGE_FIELDS = ("id", "key_id", "key", "next_key_id", "next_key", "status_boot", "status_n", "telemetry_boot",
+                  "telemetry_n")
+
+
+def bench_for_message(bench_id: str) -> Bench | None:
+    """The bench, read afresh for every message (a revoked key or a removed bench counts at once), in
+    one plain SELECT: compiling Bench.objects.filter(pk=...).first() took as long as storing the
+    proposal (profiled in docs/scaling.md). Other fields load on first use, as deferred fields do."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Bench._meta.get_field(name).column) for name in MESSAGE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {quote(Bench._meta.db_table)} WHERE {quote('id')} = %s", [bench_id])
+        row = cursor.fetchone()
+    return Bench.from_db(connection.alias, MESSAGE_FIELDS, row) if row else None
 
 
 def _telemetry_sink():
@@ -65,6 +83,7 @@ class IngestWorker:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.host, self.port = host, port
+        self._last_seen_written: dict[str, float] = {}  # bench id -> monotonic time of the last write
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
@@ -74,6 +93,14 @@ class IngestWorker:
         topics = [(f"$share/hub/{t}" if self._shared else t, 1) for t in SUBSCRIPTIONS]
         client.subscribe(topics)
         log.info("connected to %s:%s, listening for benches", self.host, self.port)
+
+    def _seen(self, bench_id):
+        """Bench.last_seen, written at most every SEEN_EVERY_S per bench: a bench emptying its outbox
+        sends dozens of proposals a minute, and the offline alert only needs minutes."""
+        now = time.monotonic()
+        if now - self._last_seen_written.get(bench_id, -SEEN_EVERY_S) >= SEEN_EVERY_S:
+            bench_seen(bench_id=bench_id)
+            self._last_seen_written[bench_id] = now
 
     def _reject(self, bench_id, leaf, reason):
         self.counters["rejected"] += 1
@@ -119,27 +146,27 @@ class IngestWorker:
             raise MessageRejected("payload too large")
         if leaf not in UPLINK_LEAVES:
             raise MessageRejected("not a bench topic")
-        bench = Bench.objects.filter(pk=bench_id).first()
+        bench = bench_for_message(bench_id)
         if bench is None:
             raise MessageRejected("unknown bench")
         body, key_id = message_verify(bench=bench, topic=msg.topic, payload=msg.payload)
         if leaf == contract.proposal:
             record, _, meta_line = body.partition(b"\n")
             meta = json_object(meta_line, contract.SPECS["meta"])
-            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=meta)
+            proposal, created = proposal_receive(bench_id=bench_id, record=record, meta=meta, bench=bench)
             self.counters["stored" if created else "duplicates"] += 1
             log.info("%s proposal %s from %s", "stored" if created else "already had", proposal.id, bench_id)
             # Committed (proposal_receive is durable): only now may the bench forget it.
             ack = ack_message(ids=[proposal.id], now=int(time.time()), boot=meta.get(contract.boot))
             client.publish(contract.topic(bench_id, contract.ack),
                            downlink_sign(bench=bench, leaf=contract.ack, msg=ack, key_id=key_id), qos=1)
-            bench_seen(bench_id=bench_id)
+            self._seen(bench_id)
         elif leaf == contract.status:
             bench_status_record(bench=bench, msg=json_object(body, contract.SPECS[contract.status]))
         elif leaf == contract.telemetry:
             data = json_object(body, contract.SPECS[contract.telemetry])
             if sequence_accept(bench=bench, kind="telemetry", msg=data):
-                bench_seen(bench_id=bench_id)
+                self._seen(bench_id)
                 if self._telemetry_record:
                     self._telemetry_record(bench_id=bench_id, data=data, received=datetime.now(timezone.utc))
                 if self._release_report:

@@ -18,6 +18,8 @@ MUNICIPALITIES = {
 # where a name goes beside its dot where the default (right) would collide: (dx, dy, text-anchor)
 LABEL_PLACES = {"Bijeljina": (-14, 20, "end"), "Brčko": (-12, -10, "end"), "Goražde": (-14, 5, "end"),
                 "Tuzla": (14, 5, "start")}
+# A municipality with at most this many benches names each beside the map; one with more shows counts.
+MAP_NAMES_BENCHES_UP_TO = 12
 # worst first: a municipality's marker shows its least healthy bench
 STATES = {"offline": _("not responding"), "alert": _("needs attention"), "ok": _("working"),
           "none": _("no bench yet")}
@@ -35,26 +37,29 @@ def bench_state(row: dict) -> str:
     return "alert" if row.get("alerts") else "ok"
 
 
-def map_points(rows: list[dict]) -> dict:
+def map_points(*, summary: dict, rows: list[dict]) -> dict:
     """Markers per municipality (the twelve of the network and any other with a bench) and the drawing's frame.
 
-    rows: fleet_health.selectors.dashboard_rows() (bench, up, alerts, reading, last_seen)."""
-    by_municipality: dict[str, list] = {name: [] for name in MUNICIPALITIES}
+    summary: fleet_health.selectors.fleet_summary() (counts per municipality and state); rows: the
+    benches to name beside the map (bench_rows of the municipalities with few benches). A municipality
+    with more shows its counts instead."""
+    named: dict[str, list] = {}
     for row in rows:
         state = bench_state(row)
         reading = row.get("reading")
-        by_municipality.setdefault(row["bench"].municipality, []).append({
+        named.setdefault(row["bench"].municipality, []).append({
             "id": row["bench"].id, "state": state, "state_label": STATES[state], "last_seen": row["last_seen"],
             "soc": round(reading.soc) if reading is not None and reading.soc is not None else None,
             "alerts": row.get("alerts", [])})
-    order = list(STATES)
+    counts = {name: None for name in MUNICIPALITIES} | summary["municipalities"]
     markers = []
-    for name, benches in sorted(by_municipality.items()):
-        state = min((b["state"] for b in benches), key=order.index, default="none")
+    for name, count in sorted(counts.items()):
+        state = next((s for s in ("offline", "alert", "ok") if count and count[s]), "none")
         where = MUNICIPALITIES.get(name)
         x, y = project(*where) if where else (None, None)
         dx, dy, anchor = LABEL_PLACES.get(name, (14, 5, "start"))
-        markers.append({"municipality": name, "benches": benches, "state": state, "state_label": STATES[state],
-                        "x": x, "y": y, "label_dx": dx, "label_dy": dy, "label_anchor": anchor})
+        markers.append({"municipality": name, "benches": named.get(name, []), "state": state,
+                        "state_label": STATES[state], "counts": count, "x": x, "y": y,
+                        "label_dx": dx, "label_dy": dy, "label_anchor": anchor})
     return {"markers": markers, "viewbox": " ".join(map(str, bih_outline.VIEWBOX)), "outline": bih_outline.PATH,
             "legend": [(key, label) for key, label in STATES.items()]}

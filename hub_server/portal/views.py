@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hub_server.fleet_health.selectors import dashboard_rows
+from hub_server.fleet_health.selectors import fleet_summary, map_rows
 from hub_server.membership.selectors import municipality_choices
 from hub_server.network import open_data as network_open_data
 from hub_server.portal import open_data
 from hub_server.portal.forms import DataRequestForm
-from hub_server.portal.geo import map_points
+from hub_server.portal.geo import MAP_NAMES_BENCHES_UP_TO, map_points
 from hub_server.portal.throttle import throttled
 from hub_server.proposals import privacy_services, selectors
 from hub_server.proposals.text import csv_safe, receipt_normalise
@@ -90,7 +90,9 @@ def my_data(request):
 
 @require_GET
 def benches(request):
-    return render(request, "portal/benches.html", {"map_points": map_points(dashboard_rows())})
+    summary = fleet_summary()
+    rows = map_rows(summary=summary, listed=MAP_NAMES_BENCHES_UP_TO)
+    return render(request, "portal/benches.html", {"map_points": map_points(summary=summary, rows=rows)})
 
 
 @require_GET

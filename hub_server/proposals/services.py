@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from benchcore import contract
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from hub_server.fleet.models import Bench
 from hub_server.proposals.models import ErasedProposal, Proposal
@@ -79,15 +79,19 @@ def _dating(record: dict, meta: dict, now: datetime) -> tuple[datetime | None, s
     return datetime.fromtimestamp(now.timestamp() - (up - made_at), tz=timezone.utc), "hub-uptime"
 
 
-def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None) -> tuple[Proposal, bool]:
+def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None,
+                     bench: Bench | None = None) -> tuple[Proposal, bool]:
     """Store a bench's proposal once; returns (proposal, created). Commits before returning.
 
     record is the proposal's JSON line as the bench stored it; meta what the bench knew when it
-    sent it (boot, up, now), used to date proposals made before the bench's clock was set.
+    sent it (boot, up, now), used to date proposals made before the bench's clock was set. bench:
+    the Bench the caller has just verified the message with (saves looking it up again; the
+    foreign key still refuses a bench removed meanwhile). A new proposal takes two statements
+    (proposals.store); a copy or an erased idea's id a few more.
     """
     from hub_server.fleet.models import Delivery
-
     from hub_server.fleet.services import strict_json
+    from hub_server.proposals.store import delivery_insert, proposal_insert
 
     now = datetime.now(timezone.utc)
     fields = parse_proposal_message(bench_id=bench_id, payload=record, now=now)
@@ -98,10 +102,19 @@ def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None) 
     # durable: the caller acknowledges to the bench after this returns, so this must be the
     # outermost transaction (an enclosing one could still roll the proposal back).
     with transaction.atomic(durable=True):
-        bench = Bench.objects.filter(pk=bench_id).first()
+        if bench is None or bench.pk != bench_id:
+            bench = Bench.objects.filter(pk=bench_id).first()
         if bench is None:
             raise ProposalRejected(f"unknown bench {bench_id!r}")
         pid = fields.pop("id")
+        proposal = Proposal(id=pid, bench=bench, **fields)
+        outcome = proposal_insert(proposal)
+        if outcome == "new":
+            if delivery_insert(Delivery(proposal_id=pid, bench=bench, boot=boot, n=n, dated_by=dated_by)):
+                log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", pid, bench_id, boot, n)
+            return proposal, True
+        if outcome == "erased":
+            Proposal.objects.filter(pk=pid).delete()
         erased = ErasedProposal.objects.filter(pk=pid).first()
         if erased is not None:
             if erased.bench_id != bench_id:
@@ -110,16 +123,8 @@ def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None) 
             Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
             log.info("proposal %s of %s was erased; acknowledged without storing", pid, bench_id)
             return Proposal(id=pid, bench_id=bench_id), False
-        proposal, created = Proposal.objects.get_or_create(id=pid, defaults={"bench": bench, **fields})
-        if not created:
-            if proposal.bench_id != bench_id:
-                raise ProposalRejected(f"proposal id {pid} belongs to another bench")
-            Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
-        else:
-            later = Delivery.objects.filter(bench=bench).filter(
-                Q(boot__gt=boot) | Q(boot=boot, n__gt=n)).exists()
-            Delivery.objects.create(proposal_id=pid, bench=bench, boot=boot, n=n, out_of_order=later,
-                                    dated_by=dated_by)
-            if later:
-                log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", pid, bench_id, boot, n)
-    return proposal, created
+        proposal = Proposal.objects.get(pk=pid)
+        if proposal.bench_id != bench_id:
+            raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+        Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
+    return proposal, False

@@ -42,17 +42,30 @@ FIGURES = {
     "energy_dark_20d_brownouts": ("count", ""),
     "outage_7d_lost": ("proposals", "0"),
     "outage_7d_refused": ("citizens", "0"),
+    "fleet_dashboard_10k_ms_p50": ("ms, server time of /fleet/, SQLite", "< 200"),
+    "fleet_dashboard_10k_ms_p95": ("ms, SQLite", ""),
+    "fleet_dashboard_1k_ms_p50": ("ms, SQLite, same run (baseline)", ""),
+    "fleet_dashboard_10k_ms_p50_postgres": ("ms, PostgreSQL", "< 200"),
+    "fleet_dashboard_10k_ms_p95_postgres": ("ms, PostgreSQL", ""),
+    "fleet_dashboard_1k_ms_p50_postgres": ("ms, PostgreSQL, same run (baseline)", ""),
+    "fleet_bench_30d_ms_p50": ("ms, /fleet/<id>/?days=30, SQLite", ""),
+    "fleet_bench_30d_ms_p50_postgres": ("ms, PostgreSQL", ""),
 }
 
 FULL = {"ingest": {"proposals": 2000, "benches": 20}, "telemetry": {"benches": 10000, "minutes": 3, "compress": 2.0},
         "portal": {"rounds": 3, "requests": 200}, "energy": {"days": 31, "benches": 12},
         "chaos": {"benches": 12, "proposals": 2000}, "fleet": {"duration": "12h", "benches": None, "speed": None},
-        "outage": {"ideas": None}}
+        "outage": {"ideas": None},
+        # a year: every bench one reading a day, three at the firmware's 5-minute cadence (dashboard.py)
+        "dashboard": {"benches": 10000, "baseline_benches": 1000, "days": 365, "per_day": 1, "chart_benches": 3,
+                      "runs": 25}}
 SMOKE = {"ingest": {"proposals": 40, "benches": 3, "sqlite_only": True},
          "telemetry": {"benches": 60, "minutes": 1, "compress": 20.0},
          "portal": {"rounds": 1, "requests": 20}, "energy": {"days": 2, "benches": 2},
          "chaos": {"benches": 2, "proposals": 8, "duration_s": 4.0}, "fleet": {"duration": "8h", "benches": 2, "speed": 1800},
-         "outage": {"ideas": 5}}
+         "outage": {"ideas": 5},
+         "dashboard": {"benches": 300, "baseline_benches": 30, "days": 14, "per_day": 1, "chart_benches": 1, "runs": 5,
+                       "sqlite_only": True}}
 
 
 def context() -> dict:
@@ -103,10 +116,10 @@ def m_ingest(p, work):
     return figures, details
 
 
-def _postgres_database():
+def _postgres_database(suffix=""):
     """(url, drop) of a fresh database on the local PostgreSQL server, or None."""
     base = os.environ.get("HUB_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    name = f"hub_bench_{os.getpid()}"
+    name = f"hub_bench_{os.getpid()}{suffix}"
     try:
         import psycopg
 
@@ -187,8 +200,25 @@ def m_outage(p, work):
     return {"outage_7d_lost": r["lost"], "outage_7d_refused": r["refused"]}, r
 
 
+def m_dashboard(p, work):
+    from simulators.benchmarks.dashboard import measure
+
+    r = measure(work / "dashboard", postgres_database=_postgres_database, **p)
+    big, small = str(p["benches"]), str(p["baseline_benches"])
+    figures = {}
+    for vendor, suffix in (("sqlite", ""), ("postgresql", "_postgres")):
+        sizes = r.get(vendor, {})
+        if big in sizes:
+            figures.update({f"fleet_dashboard_10k_ms_p50{suffix}": sizes[big]["dashboard"]["ms_p50"],
+                            f"fleet_dashboard_10k_ms_p95{suffix}": sizes[big]["dashboard"]["ms_p95"],
+                            f"fleet_bench_30d_ms_p50{suffix}": sizes[big]["bench_30d"]["ms_p50"]})
+        if small in sizes:
+            figures[f"fleet_dashboard_1k_ms_p50{suffix}"] = sizes[small]["dashboard"]["ms_p50"]
+    return figures, r
+
+
 MEASURES = {"energy": m_energy, "portal": m_portal, "ingest": m_ingest, "telemetry": m_telemetry,
-            "fleet": m_fleet, "outage": m_outage, "chaos": m_chaos}
+            "fleet": m_fleet, "outage": m_outage, "chaos": m_chaos, "dashboard": m_dashboard}
 
 
 def main(argv=None) -> int:

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -85,17 +86,46 @@ def test_the_dashboard_needs_the_permission(client, sarajevo_reviewer, admin_use
     assert client.get("/fleet/").status_code == 200
 
 
-def test_the_dashboard_reads_a_constant_number_of_queries(client, admin_user, benches, t0):
+def bench_table_ids(page: str) -> list[str]:
+    table = page.split('id="bench-table"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<a href="/fleet/([\w-]+)/">', table)
+
+
+def test_the_dashboard_reads_a_constant_number_of_queries_and_pages_the_benches(client, admin_user, benches):
     client.force_login(admin_user)
     with CaptureQueriesContext(connection) as few:
         client.get("/fleet/")
-    for i in range(20):
-        bench_register(bench_id=f"b-{i}", municipality="Tuzla")
-        telemetry_record(bench_id=f"b-{i}", data={**FULL, "soc": 10}, received=t0)
+    now = timezone.now()
+    for i in range(60):
+        bench_register(bench_id=f"b-{i:02}", municipality="Tuzla")
+        telemetry_record(bench_id=f"b-{i:02}", data={**FULL, "soc": 10 if i % 2 else 80}, received=now)
     with CaptureQueriesContext(connection) as many:
         page = client.get("/fleet/").content.decode()
-    assert len(few) == len(many) <= 8 + 3  # + the releases section: bench updates, rollouts, audit
-    assert "Low battery" in page and "b-19" in page
+    assert len(few) == len(many) <= 11 + 3  # + the releases section (bench updates, rollouts, audit); 4: the session, the user and the user's permissions
+    assert "Low battery" in page
+    # 62 benches, ordered by municipality: Mostar, Sarajevo Centar, then Tuzla's 60; 50 on a page
+    assert bench_table_ids(page) == ["mo-1", "sa-1"] + [f"b-{i:02}" for i in range(48)]
+    assert "Benches 1–50 of 62" in page and "Page 1 of 2" in page
+    assert bench_table_ids(client.get("/fleet/?page=2").content.decode()) == [f"b-{i:02}" for i in range(48, 60)]
+    # Tuzla's 60 are counted beside the map, not named (the table and the links filter them)
+    tuzla = re.search(r'<td><a href="\?municipality=Tuzla#benches">Tuzla</a></td>(.*?)</tr>', page).group(1)
+    assert re.findall(r">(\d+)<", tuzla) == ["60", "30", "30", "0"]  # benches, working, needs attention, offline
+    assert 'href="/fleet/?municipality=Tuzla#benches">All 60 benches</a>' in page
+
+
+def test_the_bench_list_filters(client, admin_user, benches):
+    now = timezone.now()
+    for i in range(20):
+        bench_register(bench_id=f"b-{i:02}", municipality="Tuzla")
+        telemetry_record(bench_id=f"b-{i:02}", data={**FULL, "soc": 10 if i % 2 else 80}, received=now)
+    client.force_login(admin_user)
+    odd, even = [f"b-{i:02}" for i in range(1, 20, 2)], [f"b-{i:02}" for i in range(0, 20, 2)]
+    for query, expected in [("state=alert", odd), ("alert=low_battery", odd), ("state=offline", ["mo-1", "sa-1"]),
+                            ("municipality=Mostar", ["mo-1"]), ("q=b-1", [f"b-{i}" for i in range(10, 20)]),
+                            ("firmware=0.3.1&state=ok", even), ("state=nonsense&municipality=Nowhere", [])]:
+        page = client.get(f"/fleet/?{query}").content.decode()
+        assert bench_table_ids(page) == expected, query
+        assert ("No bench matches these filters." in page) == (not expected)
 
 
 def test_bench_charts_have_table_fallbacks_and_json(client, admin_user, benches, t0, new_proposal):
@@ -107,3 +137,7 @@ def test_bench_charts_have_table_fallbacks_and_json(client, admin_user, benches,
     assert "uPlot.iife.min.js" in page and "<table" in page and 'id="series-data"' in page
     series = client.get("/fleet/sa-1/series.json?days=30").json()
     assert series["days"] == 30 and len(series["soc"]) == 3 and series["proposals"][0][1] == 1
+    # one bucket per hour, each at its hour's start; each local day's harvest is its highest count
+    assert [v for _, v in series["soc"]] == [52.0, 51.0, 50.0]
+    assert all(t % 3600 == 0 for t, _ in series["soc"]) and series["soc"][-1][0] <= t0.timestamp() < series["soc"][-1][0] + 3600
+    assert {v for _, v in series["harvest_wh"]} == {102.0}

@@ -146,3 +146,33 @@ def test_the_fleet_dashboard_draws_charts_and_works_without_javascript(page, liv
     page.wait_for_selector("#chart-soc canvas")
     assert errors == []  # no CSP violations, no script errors
     assert serious_violations(page) == []
+
+
+def test_staff_page_through_the_fleet_and_filter_it(page, live_server, benches, admin_user, transactional_db):
+    from django.utils import timezone
+
+    from hub_server.fleet.services import bench_register
+    from hub_server.fleet_health.services import telemetry_record
+    now = timezone.now()
+    for i in range(55):
+        bench_register(bench_id=f"tz-{i:02}", municipality="Tuzla")
+        telemetry_record(bench_id=f"tz-{i:02}", data={"soc": 10 if i % 5 == 0 else 80}, received=now)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "pw-admin-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/fleet/")
+    rows = "#bench-table tbody tr"
+    assert page.locator(rows).count() == 50  # 57 benches: a page of 50
+    assert page.locator("#bench-list a", has_text="tz-").count() == 0  # Tuzla's 55 are counted beside the map
+    assert serious_violations(page) == []
+    page.click("a[rel=next]")
+    assert page.locator(rows).count() == 7 and page.locator(rows).first.inner_text().startswith("tz-48")
+    page.click("#benches + details summary")
+    page.select_option("#id_state", "alert")
+    page.click("main .filters__form button[type=submit]")
+    shown = page.locator("#bench-table tbody tr td:first-child a").all_inner_texts()
+    assert shown == [f"tz-{i:02}" for i in range(0, 55, 5)]  # the low batteries, and only they
+    assert "state=alert" in page.url and page.locator("#id_state").input_value() == "alert"
+    page.click("#bench-table a:has-text('tz-05')")
+    assert page.url.endswith("/fleet/tz-05/")

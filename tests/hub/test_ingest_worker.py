@@ -74,3 +74,41 @@ def test_acked_only_after_commit_is_enforced_not_a_convention():
         with transaction.atomic():
             telemetry_record(bench_id="sa-1", data={"soc": 50.0}, received=datetime.now(timezone.utc))
     assert proposal_receive(bench_id="sa-1", record=record)[1] is True
+
+
+class Recorder(Broker):
+    def __init__(self):
+        super().__init__()
+        self.published = []
+
+    def publish(self, topic, payload, qos=0):
+        self.published.append(topic)
+
+
+def delivered(worker, broker, topic, payload, mid):
+    worker._on_message(broker, None, SimpleNamespace(topic=topic, payload=payload, mid=mid, qos=1))
+
+
+def test_a_proposal_as_the_firmware_encodes_it_is_stored_in_two_writes_and_a_copy_is_acked_not_stored():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hub_server.fleet.models import Bench, Delivery
+    from hub_server.proposals.models import Proposal
+    from simulators.benchmarks.lightbench import LightBench, key_of
+
+    Bench.objects.create(id="lb-1", municipality="Tuzla", key_id="k1", key=key_of("lb-1").hex())
+    worker, broker, bench = IngestWorker(host="127.0.0.1", port=1), Recorder(), LightBench("lb-1")
+    first, second = bench.proposal("Klupa u parku")[:2], bench.proposal("Rasvjeta")[:2]
+    with CaptureQueriesContext(connection) as new:
+        delivered(worker, broker, *second, mid=1)  # the second before the first: out of order
+    with CaptureQueriesContext(connection) as copy:
+        delivered(worker, broker, *second, mid=2)  # the ack got lost: the bench sends it again
+    delivered(worker, broker, *first, mid=3)
+    assert broker.acked == [1, 2, 3] and broker.published == ["link/v1/b/lb-1/ack"] * 3
+    assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa u parku", "Rasvjeta"]
+    assert sorted(Delivery.objects.values_list("n", "copies", "out_of_order")) == [(1, 1, True), (2, 2, False)]
+    # the bench's keys, the proposal, its delivery (and BEGIN, COMMIT, the bench's last_seen)
+    writes = [q["sql"].split()[0] for q in new.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == ["INSERT", "INSERT", "UPDATE"] and len(new) <= 6
+    assert len(copy) <= 7  # a copy also reads the stored proposal and counts the copy
