@@ -175,17 +175,21 @@ def scores_save(*, assignment: Assignment, by, scores: dict, submit: bool = Fals
     return assignment
 
 
+def submitted_scores(*, application: Application) -> list[Score]:
+    return list(Score.objects.filter(assignment__application=application, assignment__submitted__isnull=False)
+                .select_related("assignment__evaluator", "criterion").order_by("assignment_id", "criterion__order"))
+
+
 def visible_scores(*, application: Application, user) -> list[Score]:
     """Administrators see every submitted score; an evaluator sees others' only after submitting their own."""
-    submitted = Score.objects.filter(assignment__application=application, assignment__submitted__isnull=False)
     if access.is_admin(user=user):
-        return list(submitted.select_related("assignment__evaluator", "criterion"))
+        return submitted_scores(application=application)
     mine = Assignment.objects.filter(application=application, evaluator=user).first()
     if mine is None:
         return []
     if mine.submitted is None:
         return list(Score.objects.filter(assignment=mine).select_related("assignment__evaluator", "criterion"))
-    return list(submitted.select_related("assignment__evaluator", "criterion"))
+    return submitted_scores(application=application)
 
 
 def divergent_criteria(application: Application) -> list:
