@@ -1,0 +1,157 @@
+"""The grant scheme's pages: who may see and do what (anonymous, another organisation's member, an evaluator
+before and after declaring, the applicant, an administrator), the exports and the public record."""
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from hub_server.grants import evaluation, services
+from hub_server.grants.models import Application
+from tests.hub.grants_support import evaluate, evaluator, idea, open_call, organisation_of, submitted_eligible
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture
+def scheme(admin_user, benches, sarajevo_reviewer, mostar_reviewer, new_proposal, django_user_model, settings,
+           tmp_path):
+    settings.HUB_GRANT_FILES = tmp_path / "files"
+    call = open_call(admin_user)
+    the_idea = idea(new_proposal, sarajevo_reviewer, title="Česma u parku")
+    application = submitted_eligible(call, sarajevo_reviewer, admin_user, ideas=[the_idea],
+                                     partners=[organisation_of(mostar_reviewer)])
+    Application.objects.filter(pk=application.pk).update(status="draft")
+    attachment = services.attachment_add(application=application, name="plan.pdf", data=PDF, by=sarajevo_reviewer)
+    Application.objects.filter(pk=application.pk).update(status="eligible")
+    cleared, waiting, other = (evaluator(django_user_model, n) for n in ("eva-1", "eva-2", "eva-3"))
+    evaluation.declare(assignment=evaluation.assign(application=application, evaluator=cleared, by=admin_user),
+                       by=cleared, no_conflict=True)
+    pending = evaluation.assign(application=application, evaluator=waiting, by=admin_user)
+    plain = django_user_model.objects.create_user("nobody", password="pw-nobody-1234")
+    return {"call": call, "application": application, "attachment": attachment, "idea": the_idea,
+            "pending": pending, "users": {"anonymous": None, "other_org": mostar_reviewer, "evaluator": cleared,
+                                          "undeclared": waiting, "unassigned": other, "applicant": sarajevo_reviewer,
+                                          "admin": admin_user, "no_role": plain}}
+
+
+def _client(user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+ROLES = ("anonymous", "no_role", "other_org", "unassigned", "undeclared", "evaluator", "applicant", "admin")
+# Per page: the roles that get it (200); anonymous is sent to log in, every other role is refused (403).
+GET_MATRIX = {
+    "/grants/": {"other_org", "unassigned", "undeclared", "evaluator", "applicant", "admin"},
+    "/grants/calls/new/": {"admin"},
+    "/grants/calls/{call}/": {"other_org", "unassigned", "undeclared", "evaluator", "applicant", "admin"},
+    "/grants/calls/{call}/edit/": {"admin"},
+    "/grants/calls/{call}/evaluation/": {"admin"},
+    "/grants/calls/{call}/ranking/": {"admin"},
+    "/grants/applications/{application}/": {"evaluator", "applicant", "admin"},
+    "/grants/attachments/{attachment}/": {"evaluator", "applicant", "admin"},
+    "/grants/assignments/{pending}/": {"undeclared"},
+    "/grants/export/scores.csv": {"admin"},
+    "/grants/export/all.xlsx": {"admin"},
+    "/grants/audit/": {"admin"},
+}
+POSTS = {  # (url, data): who may (a refused POST changes nothing: checked by the audit count)
+    "/grants/calls/{call}/criteria/": {"admin"},
+    "/grants/calls/{call}/apply/": {"applicant", "other_org"},
+    "/grants/calls/{call}/publish/": {"admin"},
+    "/grants/calls/{call}/assign-bulk/": {"admin"},
+    "/grants/applications/{application}/eligibility/": {"admin"},
+    "/grants/applications/{application}/assign/": {"admin"},
+    "/grants/applications/{application}/consensus/": {"admin"},
+    "/grants/applications/{application}/budget/": {"applicant"},
+    "/grants/applications/{application}/submit/": {"applicant"},
+    "/grants/applications/{application}/attachments/": {"applicant"},
+    "/grants/assignments/{pending}/declare/": {"undeclared"},
+    "/grants/assignments/{pending}/score/": {"undeclared"},
+}
+
+
+def _url(template, scheme):
+    return template.format(call=scheme["call"].pk, application=scheme["application"].pk,
+                           attachment=scheme["attachment"].pk, pending=scheme["pending"].pk)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_only_the_roles_allowed_to_see_it(scheme, role):
+    client = _client(scheme["users"][role])
+    for template, allowed in GET_MATRIX.items():
+        response = client.get(_url(template, scheme))
+        wanted = 200 if role in allowed else 302 if role == "anonymous" else 403
+        assert response.status_code == wanted, (role, template, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_action_is_refused_to_the_roles_not_allowed_to_take_it(scheme, role):
+    from hub_server.grants.models import GrantAudit
+    client = _client(scheme["users"][role])
+    for template, allowed in POSTS.items():
+        if role in allowed:
+            continue
+        before = GrantAudit.objects.count()
+        response = client.post(_url(template, scheme), {"note": "x" * 20, "reasons": "x", "eligible": "yes"})
+        assert response.status_code == (302 if role == "anonymous" else 403), (role, template)
+        if role == "anonymous":
+            assert "/accounts/login/" in response["Location"]
+        assert GrantAudit.objects.count() == before, (role, template)
+
+
+def test_the_attachment_is_served_as_a_download_only_through_the_checked_view(scheme):
+    response = _client(scheme["users"]["evaluator"]).get(_url("/grants/attachments/{attachment}/", scheme))
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_applicant_sees_scores_and_reasons_only_after_the_decision_and_the_public_sees_the_award(
+        scheme, admin_user, django_user_model):
+    application, call = scheme["application"], scheme["call"]
+    evaluate(application, scheme["users"]["evaluator"], {0: 4, 1: 4})
+    evaluate(application, scheme["users"]["undeclared"], {0: 5, 1: 4})
+    applicant = _client(scheme["users"]["applicant"])
+    assert "Justification" not in applicant.get(_url("/grants/applications/{application}/", scheme)).content.decode()
+    type(call).objects.filter(pk=call.pk).update(closes=timezone.now() - timedelta(minutes=1))
+    call.refresh_from_db()
+    evaluation.decide(call=call, by=admin_user)
+    page = applicant.get(_url("/grants/applications/{application}/", scheme)).content.decode()
+    assert "Awarded" in page and "BAM 3,000.00 (EUR 1,533.88)" in page and "Evaluator 2" in page
+    assert "eva-1" not in page  # evaluators stay anonymous to the applicant
+    public = Client(HTTP_ACCEPT_LANGUAGE="bs").get(f"/public/grants/calls/{call.pk}/").content.decode()
+    assert "3.000,00 KM (1.533,88 EUR)" in public and "CSO REG-2" in public and "Česma u parku" in public
+    assert "eva-" not in public and "rev-" not in public  # no personal data
+    idea_page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/public/ideas/{scheme['idea'].pk}/").content.decode()
+    assert "A funded project answers this idea: Zeleni park (CSO REG-1)" in idea_page
+
+
+def test_the_exports_for_the_funder_hold_calls_applications_scores_and_decisions(scheme):
+    evaluate(scheme["application"], scheme["users"]["evaluator"], {0: 4, 1: 3})
+    admin = _client(scheme["users"]["admin"])
+    rows = list(csv.reader(io.StringIO(admin.get("/grants/export/scores.csv").content.decode())))
+    assert rows[0][:3] == ["call", "application", "evaluator"]
+    assert [r[2] for r in rows[1:]] == ["eva-1", "eva-1"] and rows[1][6] == "4"
+    applications = list(csv.reader(io.StringIO(admin.get("/grants/export/applications.csv").content.decode())))
+    assert applications[1][3] == "CSO REG-1" and applications[1][4] == "CSO REG-2"
+    workbook = load_workbook(io.BytesIO(admin.get(f"/grants/export/all.xlsx?call={scheme['call'].pk}").content))
+    assert workbook.sheetnames == ["calls", "applications", "scores", "decisions"]
+    assert workbook["calls"]["B2"].value == "Call for projects"
+    assert admin.get("/grants/export/passwords.csv").status_code == 404
+
+
+def test_the_evaluation_page_shows_n_of_m_done_and_filters(scheme):
+    evaluate(scheme["application"], scheme["users"]["evaluator"], {0: 4, 1: 3})
+    admin = _client(scheme["users"]["admin"])
+    page = admin.get(_url("/grants/calls/{call}/evaluation/", scheme)).content.decode()
+    assert "1 of 2 done" in page and "eva-1: 1 of 1 done" in page and "eva-2: 0 of 1 done" in page
+    assert "Zeleni park" in admin.get(_url("/grants/calls/{call}/evaluation/?show=not_evaluated", scheme)).content.decode()
+    assert "Zeleni park" not in admin.get(_url("/grants/calls/{call}/evaluation/?show=evaluated", scheme)).content.decode()
