@@ -40,7 +40,8 @@ class CallForm(forms.Form):
                                    decimal_places=2)
     divergence = forms.IntegerField(label=_("Score spread that asks for a consensus note"), min_value=1, max_value=5,
                                     initial=2)
-    opens = forms.DateTimeField(label=_("Opens (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    opens = forms.DateTimeField(label=_("Opens (local time)"),
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     closes = forms.DateTimeField(label=_("Closes (local time)"),
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     evaluation_until = forms.DateField(label=_("Evaluation until"), widget=forms.DateInput(attrs={"type": "date"}))

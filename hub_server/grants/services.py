@@ -31,15 +31,27 @@ CALL_FIELDS = ("budget", "min_amount", "max_amount", "cofinancing_percent", "req
                "closes", "evaluation_until", "decision_by")
 
 
-def _texts(texts: dict, what: str) -> dict:
+def _texts(texts: dict, missing_message: str) -> dict:
+    """missing_message: "... %(languages)s" (a whole sentence, so that each language can phrase it)."""
     clean = {lang: (texts.get(lang) or "").strip() for lang in TEXT_LANGUAGES}
     missing = [lang for lang in REQUIRED_LANGUAGES if not clean[lang]]
     if missing:
-        raise ValidationError(_("The %(what)s is missing in: %(languages)s.") % {
-            "what": what, "languages": ", ".join(missing)})
+        raise ValidationError(missing_message % {"languages": ", ".join(missing)})
     if not clean["sr"]:
         clean["sr"] = to_cyrillic(clean["sr-latn"])
     return clean
+
+
+def _title_missing() -> str:
+    return _("The title is missing in: %(languages)s.")
+
+
+def _text_missing() -> str:
+    return _("The text is missing in: %(languages)s.")
+
+
+def _name_missing() -> str:
+    return _("The criterion's name is missing in: %(languages)s.")
 
 
 def _check_call(fields: dict) -> None:
@@ -63,8 +75,8 @@ def _snapshot(call: Call) -> dict:
 @transaction.atomic
 def call_create(*, titles: dict, texts: dict, by, **fields) -> Call:
     _check_call(fields)
-    call = Call.objects.create(titles=_texts(titles, _("title")), texts=_texts(texts, _("text")), created_by=by,
-                               **fields)
+    call = Call.objects.create(titles=_texts(titles, _title_missing()), texts=_texts(texts, _text_missing()),
+                               created_by=by, **fields)
     audit.record(actor=by, verb="call_create", subject=call.title_in("en"), call=call, after=_snapshot(call))
     return call
 
@@ -83,7 +95,7 @@ def call_change(*, call: Call, by, titles: dict, texts: dict, changes: str = "",
             and fields["closes"] < call.closes:
         raise ValidationError(_("Applications were submitted: the deadline may be extended, not brought forward."))
     before = _snapshot(call)
-    call.titles, call.texts = _texts(titles, _("title")), _texts(texts, _("text"))
+    call.titles, call.texts = _texts(titles, _title_missing()), _texts(texts, _text_missing())
     for name, value in fields.items():
         setattr(call, name, value)
     call.save()
@@ -102,7 +114,7 @@ def criterion_add(*, call: Call, names: dict, weight: Decimal, pass_mark: Decima
         raise ValidationError(_("Criteria are fixed once the call opens."))
     if not (0 < weight <= 10 and 0 <= pass_mark <= 5):
         raise ValidationError(_("A weight is above 0 and at most 10; a pass mark is between 0 and 5."))
-    criterion = Criterion.objects.create(call=call, names=_texts(names, _("criterion")), weight=weight,
+    criterion = Criterion.objects.create(call=call, names=_texts(names, _name_missing()), weight=weight,
                                          pass_mark=pass_mark, order=call.criteria.count())
     audit.record(actor=by, verb="criterion_add", subject=criterion.name_in("en"), call=call,
                  after={"weight": str(weight), "pass_mark": str(pass_mark)})

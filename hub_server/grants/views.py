@@ -40,7 +40,8 @@ def home(request):
     if not (context["is_admin"] or context["organisation"] or context["is_evaluator"]):
         raise PermissionDenied(_("You have no role in the grant scheme."))
     if context["is_admin"]:
-        context["calls"] = [{"call": c, "progress": selectors.call_progress(call=c)} for c in selectors.calls_for_admin()]
+        context["calls"] = [{"call": c, "progress": selectors.call_progress(call=c)}
+                            for c in selectors.calls_for_admin()]
     if context["organisation"]:
         context.update(open_calls=selectors.open_calls(),
                        applications=selectors.organisation_applications(organisation=context["organisation"]))
@@ -92,7 +93,8 @@ def call_detail(request, call_id):
         "call": call, "title": call.title_in(language), "text": call.text_in(language), "is_admin": is_admin,
         "criteria": [(c, c.name_in(language)) for c in call.criteria.all()], "versions": call.versions.all(),
         "criterion_form": forms.CriterionForm() if is_admin and not call.has_opened() else None,
-        "application_form": forms.ApplicationForm(organisation=organisation) if organisation and call.is_open() else None,
+        "application_form": (forms.ApplicationForm(organisation=organisation)
+                             if organisation and call.is_open() else None),
         "progress": selectors.call_progress(call=call) if is_admin else None})
 
 
@@ -191,14 +193,16 @@ def application_detail(request, application_id):
                 "title": application.title, "summary": application.summary, "objectives": application.objectives,
                 "municipality": application.municipality, "partners": application.partners.all(),
                 "ideas": application.ideas.all()}),
-            budget_form=forms.BudgetLineForm(), activity_form=forms.ActivityForm(),
-            attachment_form=forms.AttachmentForm())
+            budget_form=forms.BudgetLineForm(auto_id="budget_%s"),
+            activity_form=forms.ActivityForm(auto_id="activity_%s"),
+            attachment_form=forms.AttachmentForm(auto_id="attachment_%s"))
     if is_applicant and application.status == Application.Status.AWARDED:
-        context["milestone_form"] = forms.MilestoneForm(application=application)
+        context["milestone_form"] = forms.MilestoneForm(application=application, auto_id="milestone_%s")
     if is_admin:
         context.update(automatic=evaluation.automatic_eligibility(application),
-                       eligibility_form=forms.EligibilityForm(), assign_form=forms.AssignForm(),
-                       note_form=forms.NoteForm(initial={"note": application.consensus_note}),
+                       eligibility_form=forms.EligibilityForm(auto_id="eligibility_%s"),
+                       assign_form=forms.AssignForm(auto_id="assign_%s"),
+                       note_form=forms.NoteForm(initial={"note": application.consensus_note}, auto_id="consensus_%s"),
                        scores=evaluation.visible_scores(application=application, user=user),
                        divergent=evaluation.divergent_criteria(application),
                        assignments=application.assignments.select_related("evaluator"))

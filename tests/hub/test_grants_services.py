@@ -53,7 +53,8 @@ def test_a_submitted_application_gets_a_receipt_is_frozen_and_its_history_kept(
     with django_capture_on_commit_callbacks(execute=True):
         application = services.application_submit(application=application, by=sarajevo_reviewer)
     assert application.receipt.startswith(f"G{call.pk}-") and application.status == "submitted"
-    assert [m for m in mail.outbox if application.receipt in m.subject and "rev-reg-1@example.org" in [t.lower() for t in m.to]]
+    assert [m for m in mail.outbox
+            if application.receipt in m.subject and "rev-reg-1@example.org" in [t.lower() for t in m.to]]
     for write in (lambda: services.budget_line_add(application=application, item="Više", requested=Decimal(1),
                                                    own=Decimal(0), by=sarajevo_reviewer),
                   lambda: services.activity_add(application=application, title="X", starts=timezone.now().date(),
