@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub_server.grants import audit
 from hub_server.grants.models import Application, Call, Decision, Score
 from hub_server.grants.views import _admin_only
 from hub_server.proposals.text import csv_safe
@@ -93,5 +94,7 @@ def export(request, dataset, fmt):
         response = HttpResponse(out.getvalue(), content_type=XLSX)
     else:
         raise Http404(_("No such dataset."))
+    audit.record(actor=request.user, verb="export", subject=f"{dataset}.{fmt}",
+                 call=calls.first() if calls.count() == 1 else None, after={"calls": [c.pk for c in calls]})
     response["Content-Disposition"] = f'attachment; filename="link-grants-{dataset}.{fmt}"'
     return response

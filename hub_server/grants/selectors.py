@@ -2,8 +2,10 @@
 
 Public reads carry no personal data: organisations, amounts, ideas' public texts; never evaluators' names.
 """
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from hub_server.grants.models import Application, Assignment, Call, Decision, MilestoneReport
 
@@ -73,3 +75,16 @@ def awarded(*, call: Call | None = None) -> QuerySet:
 def funded_projects_for_idea(*, proposal_id: str) -> QuerySet:
     return (Application.objects.filter(ideas__pk=proposal_id, status=Application.Status.AWARDED)
             .select_related("organisation", "decision").order_by("pk"))
+
+
+def funded_lines(*, proposal_ids: list[str]) -> dict[str, str]:
+    """For the benches' digest: "Funded project: <title> (<organisation>)" per idea, in the hub's language."""
+    lines = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for application in (Application.objects.filter(ideas__pk__in=proposal_ids, status=Application.Status.AWARDED)
+                            .select_related("organisation").prefetch_related("ideas").order_by("pk")):
+            for idea in application.ideas.all():
+                if idea.pk in proposal_ids and idea.pk not in lines:
+                    lines[idea.pk] = _("Funded project: %(title)s (%(organisation)s)") % {
+                        "title": application.title, "organisation": application.organisation.name}
+    return lines

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_POST
 
-from hub_server.grants import access, evaluation, forms, selectors, services
+from hub_server.grants import access, audit, evaluation, forms, selectors, services
 from hub_server.grants.models import Application, Assignment, Attachment, BudgetLine, Call, GrantAudit
 
 
@@ -290,12 +290,14 @@ def milestone_add(request, application_id):
 
 @login_required
 def attachment_download(request, attachment_id):
-    attachment = get_object_or_404(Attachment.objects.select_related("application"), pk=attachment_id)
+    attachment = get_object_or_404(Attachment.objects.select_related("application__call"), pk=attachment_id)
     if not access.can_read_attachment(user=request.user, attachment=attachment):
         raise PermissionDenied(_("You may not read this application."))
     path = services.attachment_path(attachment)
     if not path.is_file():
         raise Http404(_("The file is missing."))
+    audit.record(actor=request.user, verb="attachment_read", subject=attachment.application.title,
+                 call=attachment.application.call, after={"attachment": attachment.pk, "sha256": attachment.sha256})
     response = FileResponse(path.open("rb"), as_attachment=True, filename=attachment.name,
                             content_type=services.ATTACHMENT_KINDS[attachment.kind])
     response["Cache-Control"] = "private, no-store"

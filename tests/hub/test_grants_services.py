@@ -240,3 +240,42 @@ def test_amounts_are_shown_in_km_and_eur_per_language():
     assert format_bam(Decimal("12345"), "sr") == "12.345,00 КМ (6.311,90 EUR)"
     assert format_bam(Decimal("12345"), "en") == "BAM 12,345.00 (EUR 6,311.90)"
     assert format_bam(Decimal("1.95583"), "hr") == "1,96 KM (1,00 EUR)"
+
+
+def test_an_ineligible_application_is_told_why_and_eligibility_cannot_ignore_a_broken_rule(
+        call, sarajevo_reviewer, admin_user, django_capture_on_commit_callbacks, django_user_model):
+    application = services.application_submit(application=draft(call, sarajevo_reviewer), by=sarajevo_reviewer)
+    assert evaluation.automatic_eligibility(application) == ["No validated citizens' idea is linked."]
+    with pytest.raises(ValidationError, match="breaks the call's rules"):
+        evaluation.eligibility_record(application=application, eligible=True, reasons="Izgleda dobro", by=admin_user)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation.eligibility_record(application=application, eligible=False, reasons="Nema potvrđene ideje",
+                                      by=admin_user)
+    assert application.eligibility_checks.get().automatic == ["No validated citizens' idea is linked."]
+    assert "Nema potvrđene ideje" in mail.outbox[0].body
+    with pytest.raises(ValidationError, match="Only eligible"):
+        evaluation.assign(application=application, evaluator=evaluator(django_user_model, "eva-1"), by=admin_user)
+
+
+def test_a_funded_project_reports_milestones_on_the_hubs_actions_and_the_benches_digest_shows_it(
+        call, sarajevo_reviewer, admin_user, new_proposal, django_user_model):
+    from hub_server.fleet_health.digest import digest_for_bench
+    from hub_server.proposals.models import Action
+    the_idea = idea(new_proposal, sarajevo_reviewer, title="Klupe u parku")
+    application = submitted_eligible(call, sarajevo_reviewer, admin_user, ideas=[the_idea])
+    with pytest.raises(ValidationError, match="Only funded"):
+        evaluation.milestone_report(application=application, by=sarajevo_reviewer, title="Prva", text="Počelo",
+                                    spent=Decimal(0))
+    for name in ("eva-1", "eva-2"):
+        evaluate(application, evaluator(django_user_model, name), {0: 4, 1: 4})
+    type(call).objects.filter(pk=call.pk).update(closes=timezone.now() - timedelta(minutes=1))
+    call.refresh_from_db()
+    evaluation.decide(call=call, by=admin_user)
+    application.refresh_from_db()
+    action = Action.objects.create(title="Klupe postavljene", municipality=application.municipality)
+    report = evaluation.milestone_report(application=application, by=sarajevo_reviewer, title="Prva etapa",
+                                         text="Postavljeno 5 klupa", spent=Decimal(1200), action=action)
+    assert report.action == action and action.grant_milestones.get() == report
+    item = next(i for i in digest_for_bench(bench_id="sa-1")["items"] if i["receipt"] == the_idea.receipt)
+    assert item["answer"] == "Finansirani projekat: Zeleni park (CSO REG-1)"  # in the hub's language (bs)
