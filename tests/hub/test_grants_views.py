@@ -156,3 +156,27 @@ def test_the_evaluation_page_shows_n_of_m_done_and_filters(scheme):
     listed = {show: admin.get(_url("/grants/calls/{call}/evaluation/?show=" + show, scheme)).content.decode()
               for show in ("evaluated", "not_evaluated")}
     assert "Zeleni park" in listed["not_evaluated"] and "Zeleni park" not in listed["evaluated"]
+
+
+def test_the_api_lists_awarded_projects_to_everyone_and_progress_only_to_administrators(scheme, admin_user):
+    from hub_server.membership.services import api_token_create
+    application, call = scheme["application"], scheme["call"]
+    evaluate(application, scheme["users"]["evaluator"], {0: 4, 1: 4})
+    client = Client()
+    url = f"/api/v1/staff/grants/calls/{call.pk}/progress"
+    assert client.get(url).status_code == 401
+    for role in ("applicant", "evaluator", "other_org"):
+        token = api_token_create(user=scheme["users"][role], name="t")
+        assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403, role
+    token = api_token_create(user=admin_user, name="t")
+    progress = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert (progress["done"], progress["of"]) == (1, 2)
+    assert progress["evaluators"] == [{"name": "eva-1", "done": 1, "of": 1}, {"name": "eva-2", "done": 0, "of": 1}]
+    assert client.get("/api/v1/grants/awarded").json() == []  # nothing decided yet
+    evaluate(application, scheme["users"]["undeclared"], {0: 4, 1: 4})
+    type(call).objects.filter(pk=call.pk).update(closes=timezone.now() - timedelta(minutes=1))
+    call.refresh_from_db()
+    evaluation.decide(call=call, by=admin_user)
+    [project] = client.get("/api/v1/grants/awarded").json()
+    assert (project["amount_bam"], project["amount_eur"], project["partners"]) == ("3000.00", "1533.88", ["CSO REG-2"])
+    assert project["idea_ids"] == [scheme["idea"].pk]
