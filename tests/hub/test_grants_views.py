@@ -180,3 +180,31 @@ def test_the_api_lists_awarded_projects_to_everyone_and_progress_only_to_adminis
     [project] = client.get("/api/v1/grants/awarded").json()
     assert (project["amount_bam"], project["amount_eur"], project["partners"]) == ("3000.00", "1533.88", ["CSO REG-2"])
     assert project["idea_ids"] == [scheme["idea"].pk]
+
+
+def test_an_administrator_creates_publishes_and_amends_a_call_through_the_pages(admin_user, benches):
+    admin = _client(admin_user)
+    texts = {f"{kind}_{lang}": f"{kind} {lang}" for kind in ("title", "text") for lang in ("bs", "hr", "sr_latn", "en")}
+    form = {**texts, "budget": "20000", "min_amount": "1000", "max_amount": "8000", "cofinancing_percent": "10",
+            "require_good_standing": "on", "require_validated_idea": "on", "pass_mark": "6", "divergence": "2",
+            "opens": "2030-03-01T08:00", "closes": "2030-04-01T15:00", "evaluation_until": "2030-04-20",
+            "decision_by": "2030-05-01"}
+    response = admin.post("/grants/calls/new/", form)
+    call_url = response["Location"]
+    page = admin.get(call_url).content.decode()
+    assert "2030-04-01 15:00" in page and "BAM 20,000.00 (EUR 10,225.84)" in page  # local time as entered
+    from hub_server.grants.models import Call
+    call = Call.objects.get()
+    assert call.closes.isoformat() == "2030-04-01T13:00:00+00:00"  # Sarajevo summer time, UTC+2
+    criterion = {f"name_{lang}": f"Relevantnost {lang}" for lang in ("bs", "hr", "sr_latn", "en")}
+    admin.post(f"/grants/calls/{call.pk}/criteria/", {**criterion, "weight": "2", "pass_mark": "3"})
+    admin.post(f"/grants/calls/{call.pk}/publish/")
+    call.refresh_from_db()
+    assert call.published and call.criteria.get().names["sr"] == "Релевантност ср_латн"  # transliterated
+    Call.objects.filter(pk=call.pk).update(opens=timezone.now() - timedelta(hours=1))
+    refused = admin.post(f"/grants/calls/{call.pk}/edit/", {**form, "opens": "2020-01-01T08:00"}, follow=True)
+    assert "say what the amendment changes" in refused.content.decode()
+    admin.post(f"/grants/calls/{call.pk}/edit/", {**form, "opens": "2020-01-01T08:00", "closes": "2030-04-15T15:00",
+                                                  "changes": "Rok produžen do 15. aprila"})
+    public = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/public/grants/calls/{call.pk}/").content.decode()
+    assert "Rok produžen do 15. aprila" in public and "2030-04-15 15:00" in public and "Relevantnost en" in public
