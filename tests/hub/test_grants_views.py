@@ -208,3 +208,28 @@ def test_an_administrator_creates_publishes_and_amends_a_call_through_the_pages(
                                                   "changes": "Rok produžen do 15. aprila"})
     public = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/public/grants/calls/{call.pk}/").content.decode()
     assert "Rok produžen do 15. aprila" in public and "2030-04-15 15:00" in public and "Relevantnost en" in public
+
+
+def test_a_submission_stands_and_the_receipt_shows_when_the_mail_server_is_down(
+        scheme, settings, django_capture_on_commit_callbacks):
+    from hub_server.mail.models import MailFailure
+    from tests.hub.grants_support import draft
+    from tests.hub.test_mail_failures import _closed_port, _smtp
+    _smtp(settings, _closed_port())
+    application = draft(scheme["call"], scheme["users"]["applicant"], ideas=[scheme["idea"]], title="Drugi projekat")
+    applicant = _client(scheme["users"]["applicant"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = applicant.post(f"/grants/applications/{application.pk}/submit/", follow=True)
+    application.refresh_from_db()
+    assert application.status == "submitted" and application.receipt in response.content.decode()
+    failure = MailFailure.objects.get(purpose="grants")
+    assert application.receipt in failure.subject
+
+
+def test_exported_text_cannot_run_as_a_spreadsheet_formula(scheme):
+    Application.objects.filter(pk=scheme["application"].pk).update(title='=HYPERLINK("http://x","y")')
+    admin = _client(scheme["users"]["admin"])
+    rows = list(csv.reader(io.StringIO(admin.get("/grants/export/applications.csv").content.decode())))
+    assert rows[1][6] == '\'=HYPERLINK("http://x","y")'
+    sheet = load_workbook(io.BytesIO(admin.get("/grants/export/applications.xlsx").content))["applications"]
+    assert sheet["G2"].value == '\'=HYPERLINK("http://x","y")' and sheet["G2"].data_type == "s"
