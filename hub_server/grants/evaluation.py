@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,15 +193,29 @@ def visible_scores(*, application: Application, user) -> list[Score]:
     return submitted_scores(application=application)
 
 
+def _submitted_values(call: Call, application: Application | None = None) -> dict:
+    """{application id: {criterion id: [values]}} of the submitted evaluations (one query)."""
+    query = Score.objects.filter(assignment__application__call=call, assignment__submitted__isnull=False,
+                                 assignment__conflict=False)
+    if application is not None:
+        query = query.filter(assignment__application=application)
+    found: dict = {}
+    for application_id, criterion_id, value in query.values_list("assignment__application_id", "criterion_id",
+                                                                  "value"):
+        found.setdefault(application_id, {}).setdefault(criterion_id, []).append(value)
+    return found
+
+
+def _divergent(values: dict, criteria: list, spread: int) -> list:
+    return [c for c in criteria if len(values.get(c.pk, [])) >= 2
+            and max(values[c.pk]) - min(values[c.pk]) >= spread]
+
+
 def divergent_criteria(application: Application) -> list:
     """The criteria on which submitted scores differ by the call's divergence or more."""
-    found = []
-    for criterion in application.call.criteria.all():
-        values = list(Score.objects.filter(assignment__application=application, assignment__submitted__isnull=False,
-                                           criterion=criterion).values_list("value", flat=True))
-        if len(values) >= 2 and max(values) - min(values) >= application.call.divergence:
-            found.append(criterion)
-    return found
+    call = application.call
+    values = _submitted_values(call, application).get(application.pk, {})
+    return _divergent(values, list(call.criteria.all()), call.divergence)
 
 
 @transaction.atomic
@@ -241,21 +256,19 @@ def ranking(call: Call) -> list[Ranked]:
     the overall mark are funded in rank order until the next one no longer fits the budget; from there on
     the passing ones form the reserve list in rank order. Ties: the smaller request first, then earlier."""
     criteria = list(call.criteria.all())
+    scores = _submitted_values(call)
+    evaluations = dict(Assignment.objects.filter(application__call=call, submitted__isnull=False, conflict=False)
+                       .values("application_id").annotate(n=Count("id")).values_list("application_id", "n"))
     rows = []
     for application in call.applications.filter(status__in=(Application.Status.ELIGIBLE, Application.Status.AWARDED,
                                                             Application.Status.RESERVE, Application.Status.REJECTED)
                                                 ).prefetch_related("budget_lines"):
-        submitted = Score.objects.filter(assignment__application=application, assignment__submitted__isnull=False,
-                                         assignment__conflict=False)
-        evaluations = submitted.values("assignment").distinct().count()
-        averages = {}
-        for criterion in criteria:
-            values = [s.value for s in submitted if s.criterion_id == criterion.pk]
-            if values:
-                averages[criterion] = (Decimal(sum(values)) / len(values)).quantize(_TWO, rounding=ROUND_HALF_UP)
-        row = Ranked(application=application, averages=averages, evaluations=evaluations,
-                     divergent=divergent_criteria(application))
-        if evaluations and len(averages) == len(criteria):
+        values = scores.get(application.pk, {})
+        averages = {c: (Decimal(sum(values[c.pk])) / len(values[c.pk])).quantize(_TWO, rounding=ROUND_HALF_UP)
+                    for c in criteria if values.get(c.pk)}
+        row = Ranked(application=application, averages=averages, evaluations=evaluations.get(application.pk, 0),
+                     divergent=_divergent(values, criteria, call.divergence))
+        if row.evaluations and len(averages) == len(criteria):
             row.total = sum((averages[c] * c.weight for c in criteria), Decimal(0)).quantize(_TWO)
             row.failed = [c for c in criteria if averages[c] < c.pass_mark]
             row.passes = not row.failed and row.total >= call.pass_mark
@@ -311,9 +324,11 @@ def decide(*, call: Call, by, note: str = "") -> list[Decision]:
     decisions = []
     for row in rows:
         reasons = _reasons(row, call, "en") + (f"\n{note.strip()}" if note.strip() else "")
+        details = {"averages": {str(c.pk): str(v) for c, v in row.averages.items()},
+                   "failed": [c.pk for c in row.failed], "passes": row.passes, "evaluations": row.evaluations}
         decisions.append(Decision.objects.create(application=row.application, outcome=row.outcome, amount=row.amount,
                                                  total=row.total, rank=row.rank, reserve_rank=row.reserve_rank,
-                                                 reasons=reasons[:3000], by=by))
+                                                 reasons=reasons[:3000], details=details, by=by))
         row.application.status = {Decision.Outcome.AWARDED: Application.Status.AWARDED,
                                   Decision.Outcome.RESERVE: Application.Status.RESERVE}.get(
             row.outcome, Application.Status.REJECTED)
@@ -330,13 +345,18 @@ def decide(*, call: Call, by, note: str = "") -> list[Decision]:
 
 
 def decision_reasons(decision: Decision, language: str) -> str:
-    """The decision's reasons in the reader's language (stored in English for the auditor)."""
-    row = next((r for r in ranking(decision.application.call) if r.application.pk == decision.application_id), None)
-    if row is None or row.total is None:
+    """The decision's reasons in the reader's language, from the figures kept with it (the stored text is
+    English, for the auditor)."""
+    details = decision.details or {}
+    if decision.total is None or "averages" not in details:
         return decision.reasons
-    row.reserve_rank = decision.reserve_rank
-    row.outcome = decision.outcome
-    return _reasons(row, decision.application.call, language)
+    call = decision.application.call
+    criteria = {c.pk: c for c in call.criteria.all()}
+    row = Ranked(application=decision.application, evaluations=details.get("evaluations", 0),
+                 averages={criteria[int(k)]: Decimal(v) for k, v in details["averages"].items()},
+                 total=decision.total, failed=[criteria[k] for k in details.get("failed", [])],
+                 passes=details.get("passes", False), outcome=decision.outcome, reserve_rank=decision.reserve_rank)
+    return _reasons(row, call, language)
 
 
 @transaction.atomic

@@ -244,6 +244,7 @@ class Decision(models.Model):
     rank = models.PositiveIntegerField(null=True, blank=True, help_text="Place in the ranking")
     reserve_rank = models.PositiveIntegerField(null=True, blank=True)
     reasons = models.TextField(max_length=3000)
+    details = models.JSONField(default=dict, help_text="Averages per criterion, failed criteria, evaluations")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
