@@ -192,7 +192,7 @@ def test_an_administrator_creates_publishes_and_amends_a_call_through_the_pages(
     response = admin.post("/grants/calls/new/", form)
     call_url = response["Location"]
     page = admin.get(call_url).content.decode()
-    assert "2030-04-01 15:00" in page and "BAM 20,000.00 (EUR 10,225.84)" in page  # local time as entered
+    assert "1 Apr 2030, 15:00" in page and "BAM 20,000.00 (EUR 10,225.84)" in page  # local time as entered
     from hub_server.grants.models import Call
     call = Call.objects.get()
     assert call.closes.isoformat() == "2030-04-01T13:00:00+00:00"  # Sarajevo summer time, UTC+2
@@ -207,7 +207,9 @@ def test_an_administrator_creates_publishes_and_amends_a_call_through_the_pages(
     admin.post(f"/grants/calls/{call.pk}/edit/", {**form, "opens": "2020-01-01T08:00", "closes": "2030-04-15T15:00",
                                                   "changes": "Rok produžen do 15. aprila"})
     public = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/public/grants/calls/{call.pk}/").content.decode()
-    assert "Rok produžen do 15. aprila" in public and "2030-04-15 15:00" in public and "Relevantnost en" in public
+    assert "Rok produžen do 15. aprila" in public and "15 Apr 2030, 15:00" in public and "Relevantnost en" in public
+    bosnian = Client(HTTP_ACCEPT_LANGUAGE="bs").get(f"/public/grants/calls/{call.pk}/").content.decode()
+    assert "15.4.2030. 15:00" in bosnian and "20.000,00 KM (10.225,84 EUR)" in bosnian
 
 
 def test_a_submission_stands_and_the_receipt_shows_when_the_mail_server_is_down(
