@@ -57,6 +57,22 @@ class Call(models.Model):
     def has_opened(self, now=None) -> bool:
         return self.published and self.opens <= (now or timezone.now())
 
+    STATES = {"draft": _("Not published"), "announced": _("Announced, not open yet"), "open": _("Open"),
+              "closed": _("Closed, in evaluation"), "decided": _("Decided")}
+
+    @property
+    def state(self) -> str:
+        if not self.published:
+            return "draft"
+        if self.decided:
+            return "decided"
+        now = timezone.now()
+        return "announced" if now < self.opens else "open" if now < self.closes else "closed"
+
+    @property
+    def state_display(self) -> str:
+        return str(self.STATES[self.state])
+
     @property
     def max_total(self) -> Decimal:
         return sum((c.weight * 5 for c in self.criteria.all()), Decimal(0))
