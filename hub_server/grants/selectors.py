@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub_server.grants.models import Application, Assignment, Call, Decision, MilestoneReport
+from hub_server.proposals.models import Proposal
 
 
 def calls_for_admin() -> QuerySet:
@@ -65,7 +66,10 @@ def evaluators_progress(*, call: Call) -> list[dict]:
 def awarded(*, call: Call | None = None) -> QuerySet:
     query = (Decision.objects.filter(outcome=Decision.Outcome.AWARDED, application__call__published=True)
              .select_related("application__organisation", "application__municipality", "application__call")
-             .prefetch_related("application__partners", "application__ideas",
+             .prefetch_related("application__partners",
+                               # an idea hidden or declined since (review, privacy) is no longer shown
+                               Prefetch("application__ideas", queryset=Proposal.objects.filter(
+                                   status=Proposal.Status.VALIDATED)),
                                Prefetch("application__milestones",
                                         queryset=MilestoneReport.objects.select_related("action")))
              .order_by("rank"))

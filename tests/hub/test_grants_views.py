@@ -132,6 +132,8 @@ def test_the_applicant_sees_scores_and_reasons_only_after_the_decision_and_the_p
     assert "eva-" not in public and "rev-" not in public  # no personal data
     idea_page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/public/ideas/{scheme['idea'].pk}/").content.decode()
     assert "A funded project answers this idea: Zeleni park (CSO REG-1)" in idea_page
+    type(scheme["idea"]).objects.filter(pk=scheme["idea"].pk).update(status="hidden")  # hidden as abusive later
+    assert "Česma u parku" not in Client().get(f"/public/grants/calls/{call.pk}/").content.decode()
 
 
 def test_the_exports_for_the_funder_hold_calls_applications_scores_and_decisions(scheme):
