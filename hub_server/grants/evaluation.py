@@ -97,6 +97,22 @@ def assign(*, application: Application, evaluator, by) -> Assignment:
     return assignment
 
 
+@transaction.atomic
+def unassign(*, assignment: Assignment, by, reason: str) -> None:
+    """Withdraw an evaluator who has not submitted (unresponsive, or a conflict found later); kept in the audit."""
+    assignment = Assignment.objects.select_for_update().select_related("application__call", "evaluator").get(
+        pk=assignment.pk)
+    if assignment.submitted:
+        raise ValidationError(_("A submitted evaluation stays; write a consensus note instead."))
+    if len(reason.strip()) < 5:
+        raise ValidationError(_("Say why the evaluator is withdrawn."))
+    audit.record(actor=by, verb="unassign", subject=assignment.application.title, call=assignment.application.call,
+                 before={"evaluator": assignment.evaluator.username, "declared": bool(assignment.declared),
+                         "scores": {str(s.criterion_id): s.value for s in assignment.scores.all()}},
+                 after={"reason": reason.strip()[:500]})
+    assignment.delete()
+
+
 def evaluators():
     return get_user_model().objects.filter(groups__name=EVALUATORS, is_active=True).order_by("username")
 

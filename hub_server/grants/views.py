@@ -357,6 +357,15 @@ def assign(request, application_id):
 
 @login_required
 @require_POST
+def unassign(request, application_id, assignment_id):
+    def write(application):
+        evaluation.unassign(assignment=get_object_or_404(Assignment, pk=assignment_id, application=application),
+                            by=request.user, reason=request.POST.get("reason", ""))
+    return _admin_write(request, application_id, write)
+
+
+@login_required
+@require_POST
 def consensus(request, application_id):
     form = forms.NoteForm(request.POST)
 

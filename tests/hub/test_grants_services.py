@@ -279,3 +279,17 @@ def test_a_funded_project_reports_milestones_on_the_hubs_actions_and_the_benches
     assert report.action == action and action.grant_milestones.get() == report
     item = next(i for i in digest_for_bench(bench_id="sa-1")["items"] if i["receipt"] == the_idea.receipt)
     assert item["answer"] == "Finansirani projekat: Zeleni park (CSO REG-1)"  # in the hub's language (bs)
+
+
+def test_an_evaluator_who_has_not_submitted_can_be_withdrawn_and_the_audit_keeps_their_draft(
+        call, sarajevo_reviewer, admin_user, new_proposal, django_user_model):
+    application = submitted_eligible(call, sarajevo_reviewer, admin_user, ideas=[idea(new_proposal, sarajevo_reviewer)])
+    slow, done = evaluator(django_user_model, "eva-slow"), evaluator(django_user_model, "eva-done")
+    drafted = evaluate(application, slow, {0: 1}, submit=False)
+    submitted = evaluate(application, done, {0: 4, 1: 4})
+    with pytest.raises(ValidationError, match="submitted evaluation stays"):
+        evaluation.unassign(assignment=submitted, by=admin_user, reason="Ne odgovara")
+    evaluation.unassign(assignment=drafted, by=admin_user, reason="Ne odgovara tri sedmice")
+    entry = GrantAudit.objects.get(verb="unassign")
+    assert entry.before["evaluator"] == "eva-slow" and list(entry.before["scores"].values()) == [1]
+    assert list(application.assignments.values_list("evaluator__username", flat=True)) == ["eva-done"]
