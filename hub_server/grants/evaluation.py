@@ -23,6 +23,8 @@ from hub_server.mail.services import mail_on_commit
 from hub_server.membership.models import Organisation
 
 MIN_EVALUATIONS = 2
+RANKED = (Application.Status.ELIGIBLE, Application.Status.AWARDED, Application.Status.RESERVE,
+          Application.Status.REJECTED, Application.Status.WITHDRAWN)
 _TWO = Decimal("0.01")
 
 
@@ -276,9 +278,7 @@ def ranking(call: Call) -> list[Ranked]:
     evaluations = dict(Assignment.objects.filter(application__call=call, submitted__isnull=False, conflict=False)
                        .values("application_id").annotate(n=Count("id")).values_list("application_id", "n"))
     rows = []
-    for application in call.applications.filter(status__in=(Application.Status.ELIGIBLE, Application.Status.AWARDED,
-                                                            Application.Status.RESERVE, Application.Status.REJECTED)
-                                                ).prefetch_related("budget_lines"):
+    for application in call.applications.filter(status__in=RANKED).prefetch_related("budget_lines"):
         values = scores.get(application.pk, {})
         averages = {c: (Decimal(sum(values[c.pk])) / len(values[c.pk])).quantize(_TWO, rounding=ROUND_HALF_UP)
                     for c in criteria if values.get(c.pk)}
@@ -358,6 +358,49 @@ def decide(*, call: Call, by, note: str = "") -> list[Decision]:
     ids = [d.application_id for d in decisions]
     mail_on_commit(lambda: [emails.send_decision(application_id=i) for i in ids])
     return decisions
+
+
+@transaction.atomic
+def award_withdraw(*, application: Application, by, reason: str) -> list[Application]:
+    """An awarded project is withdrawn (the organisation declines, or cannot sign). Its amount returns to the
+    budget and the reserve list is funded in its order while the next request fits in what is left; nobody
+    further down jumps one that does not fit. Returns the applications funded from the reserve list."""
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ValidationError(_("Say why the award is withdrawn."))
+    application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    if application.status != Application.Status.AWARDED:
+        raise ValidationError(_("Only an awarded project can be withdrawn."))
+    call = Call.objects.select_for_update().get(pk=application.call_id)
+    decision = application.decision
+    before = {"outcome": decision.outcome, "amount": str(decision.amount)}
+    decision.outcome, decision.amount = Decision.Outcome.WITHDRAWN, Decimal(0)
+    decision.reasons = f"{decision.reasons}\nWithdrawn: {reason}"[:3000]
+    decision.save(update_fields=["outcome", "amount", "reasons"])
+    application.status = Application.Status.WITHDRAWN
+    application.save(update_fields=["status", "updated"])
+    audit.record(actor=by, verb="award_withdraw", subject=application.title, call=call, before=before,
+                 after={"outcome": decision.outcome, "reason": reason[:500]})
+    left = call.budget - sum(d.amount for d in Decision.objects.filter(application__call=call,
+                                                                       outcome=Decision.Outcome.AWARDED))
+    promoted = []
+    for first in (Decision.objects.filter(application__call=call, outcome=Decision.Outcome.RESERVE)
+                  .select_related("application").order_by("reserve_rank")):
+        if first.application.requested > left:
+            break  # the reserve list's order holds: nobody further down jumps the first who does not fit
+        left -= first.application.requested
+        first.outcome, first.amount = Decision.Outcome.AWARDED, first.application.requested
+        first.reasons = f"{first.reasons}\nFunded from the reserve list after a withdrawal."[:3000]
+        first.save(update_fields=["outcome", "amount", "reasons"])
+        first.application.status = Application.Status.AWARDED
+        first.application.save(update_fields=["status", "updated"])
+        audit.record(actor=by, verb="reserve_funded", subject=first.application.title, call=call,
+                     before={"outcome": Decision.Outcome.RESERVE, "reserve_rank": first.reserve_rank},
+                     after={"outcome": first.outcome, "amount": str(first.amount)})
+        promoted.append(first.application)
+    ids = [a.pk for a in promoted]
+    mail_on_commit(lambda: [emails.send_decision(application_id=i) for i in ids])
+    return promoted
 
 
 def decision_reasons(decision: Decision, language: str) -> str:

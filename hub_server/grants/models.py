@@ -122,6 +122,7 @@ class Application(models.Model):
         AWARDED = "awarded", _("Awarded")
         RESERVE = "reserve", _("On the reserve list")
         REJECTED = "rejected", _("Not funded")
+        WITHDRAWN = "withdrawn", _("Award withdrawn")
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     organisation = models.ForeignKey("membership.Organisation", on_delete=models.PROTECT, related_name="applications")
@@ -252,6 +253,7 @@ class Decision(models.Model):
         AWARDED = "awarded", _("Awarded")
         RESERVE = "reserve", _("Reserve list")
         REJECTED = "rejected", _("Not funded")
+        WITHDRAWN = "withdrawn", _("Award withdrawn")
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)

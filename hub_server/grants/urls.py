@@ -26,6 +26,7 @@ staff = [
     path("applications/<int:application_id>/assign/", views.assign, name="grants-assign"),
     path("applications/<int:application_id>/assignments/<int:assignment_id>/withdraw/", views.unassign,
          name="grants-unassign"),
+    path("applications/<int:application_id>/withdraw-award/", views.award_withdraw, name="grants-award-withdraw"),
     path("applications/<int:application_id>/consensus/", views.consensus, name="grants-consensus"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="grants-attachment"),
     path("assignments/<int:assignment_id>/", views.assignment_detail, name="grants-assignment"),

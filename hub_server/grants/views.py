@@ -10,7 +10,7 @@ from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_POST
 
 from hub_server.grants import access, audit, evaluation, forms, selectors, services
-from hub_server.grants.models import Application, Assignment, Attachment, BudgetLine, Call, GrantAudit
+from hub_server.grants.models import Application, Assignment, Attachment, BudgetLine, Call, Decision, GrantAudit
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -366,6 +366,18 @@ def unassign(request, application_id, assignment_id):
 
 @login_required
 @require_POST
+def award_withdraw(request, application_id):
+    def write(application):
+        promoted = evaluation.award_withdraw(application=application, by=request.user,
+                                             reason=request.POST.get("reason", ""))
+        if promoted:
+            messages.success(request, _("Funded from the reserve list: %(titles)s") % {
+                "titles": "; ".join(a.title for a in promoted)})
+    return _admin_write(request, application_id, write)
+
+
+@login_required
+@require_POST
 def consensus(request, application_id):
     form = forms.NoteForm(request.POST)
 
@@ -401,6 +413,12 @@ def call_ranking(request, call_id):
             messages.success(request, _("The decision is recorded and the applicants are notified."))
         return redirect("grants-ranking", call_id=call.pk)
     rows = evaluation.ranking(call)
+    if call.decided:  # what was decided (and changed since, e.g. a withdrawal), not a recomputation
+        decided = {d.application_id: d for d in Decision.objects.filter(application__call=call)}
+        for row in rows:
+            d = decided.get(row.application.pk)
+            if d is not None:
+                row.outcome, row.amount, row.reserve_rank = d.outcome, d.amount, d.reserve_rank
     return render(request, "grants/ranking.html", {
         "call": call, "title": call.title_in(language), "rows": rows,
         "criteria": [(c, c.name_in(language)) for c in call.criteria.all()],

@@ -293,3 +293,32 @@ def test_an_evaluator_who_has_not_submitted_can_be_withdrawn_and_the_audit_keeps
     entry = GrantAudit.objects.get(verb="unassign")
     assert entry.before["evaluator"] == "eva-slow" and list(entry.before["scores"].values()) == [1]
     assert list(application.assignments.values_list("evaluator__username", flat=True)) == ["eva-done"]
+
+
+def test_a_withdrawn_award_funds_the_reserve_list_in_order_while_it_fits(
+        admin_user, benches, sarajevo_reviewer, new_proposal, django_user_model):
+    call = open_call(admin_user, budget="10000", max_amount="5000")
+    ideas = [idea(new_proposal, sarajevo_reviewer)]
+    evaluators = [evaluator(django_user_model, f"eva-{n}") for n in (1, 2)]
+    for title, amount, score in (("Prvi", "5000", 5), ("Drugi", "5000", 4), ("Treći", "4000", 3),
+                                 ("Četvrti", "1000", 3)):
+        application = submitted_eligible(call, sarajevo_reviewer, admin_user, ideas=ideas, title=title,
+                                         requested=amount)
+        for user in evaluators:
+            evaluate(application, user, {0: score, 1: score if title != "Četvrti" else 4})
+    type(call).objects.filter(pk=call.pk).update(closes=timezone.now() - timedelta(minutes=1))
+    call.refresh_from_db()
+    evaluation.decide(call=call, by=admin_user)
+    assert list(Application.objects.order_by("decision__rank").values_list("title", "status")) == [
+        ("Prvi", "awarded"), ("Drugi", "awarded"), ("Četvrti", "reserve"), ("Treći", "reserve")]
+    promoted = evaluation.award_withdraw(application=Application.objects.get(title="Drugi"), by=admin_user,
+                                         reason="Organizacija odustala")
+    # 5000 back: Četvrti (1000) then Treći (4000) fit, in the reserve list's order.
+    assert [(a.title, a.decision.amount) for a in promoted] == [("Četvrti", Decimal("1000")),
+                                                                ("Treći", Decimal("4000"))]
+    assert Application.objects.get(title="Drugi").status == "withdrawn"
+    assert list(GrantAudit.objects.filter(verb__in=("award_withdraw", "reserve_funded")).values_list(
+        "verb", flat=True)) == ["reserve_funded", "reserve_funded", "award_withdraw"]
+    with pytest.raises(ValidationError, match="Only an awarded"):
+        evaluation.award_withdraw(application=Application.objects.get(title="Drugi"), by=admin_user,
+                                    reason="Opet odustali")

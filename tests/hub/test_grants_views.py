@@ -70,6 +70,7 @@ POSTS = {  # (url, data): who may (a refused POST changes nothing: checked by th
     "/grants/applications/{application}/eligibility/": {"admin"},
     "/grants/applications/{application}/assign/": {"admin"},
     "/grants/applications/{application}/consensus/": {"admin"},
+    "/grants/applications/{application}/withdraw-award/": {"admin"},
     "/grants/applications/{application}/assignments/{pending}/withdraw/": {"admin"},
     "/grants/applications/{application}/budget/": {"applicant"},
     "/grants/applications/{application}/submit/": {"applicant"},
