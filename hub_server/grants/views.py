@@ -422,7 +422,8 @@ def call_ranking(request, call_id):
     return render(request, "grants/ranking.html", {
         "call": call, "title": call.title_in(language), "rows": rows,
         "criteria": [(c, c.name_in(language)) for c in call.criteria.all()],
-        "awarded_total": sum(r.amount for r in rows), "note_form": forms.NoteForm()})
+        "awarded_total": sum(r.amount for r in rows),
+        "note_form": forms.NoteForm(use_required_attribute=False)})  # the decision's note is optional
 
 
 @login_required

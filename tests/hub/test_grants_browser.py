@@ -124,3 +124,56 @@ def test_an_evaluator_declares_no_conflict_scores_and_only_then_sees_the_other_s
     assert serious_violations(page) == []
     page.goto(f"{url}/grants/applications/{application.pk}/")
     expect(page.locator("#divergent")).to_be_visible()  # 5 and 2 on the first criterion
+
+
+def test_an_administrator_publishes_a_call_checks_eligibility_assigns_in_bulk_and_decides(
+        page, live_server, sarajevo_reviewer, admin_user, new_proposal, transactional_db, django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    ensure_roles()
+    url = live_server.url
+    login(page, url, "admin", "pw-admin-123")
+    page.goto(f"{url}/grants/")
+    page.click("text=Novi poziv")
+    for lang in ("bs", "hr", "sr_latn", "en"):
+        page.fill(f"#id_title_{lang}", f"Zelene ideje {lang}")
+        page.fill(f"#id_text_{lang}", "Poziv organizacijama članicama.")
+    for field, value in (("budget", "20000"), ("min_amount", "1000"), ("max_amount", "8000"), ("pass_mark", "3"),
+                         ("opens", "2030-03-01T08:00"), ("closes", "2030-04-01T15:00"),
+                         ("evaluation_until", "2030-04-20"), ("decision_by", "2030-05-01")):
+        page.fill(f"#id_{field}", value)
+    page.click("#save-call")
+    page.wait_for_url("**/grants/calls/*/")
+    for lang in ("bs", "hr", "sr_latn", "en"):
+        page.fill(f"#id_name_{lang}", f"Relevantnost {lang}")
+    page.click("#add-criterion")
+    page.click("#publish-call")
+    expect(page.locator("#call-state")).to_have_text("Najavljen, još nije otvoren")
+    expect(page.locator("#closes")).to_contain_text("1.4.2030. 15:00")  # as entered, local time
+    assert serious_violations(page) == []
+
+    call = open_call(admin_user)  # a second call, open now, with one submitted application
+    application = submitted_eligible(call, sarajevo_reviewer, admin_user, ideas=[idea(new_proposal, sarajevo_reviewer)])
+    Application.objects.filter(pk=application.pk).update(status="submitted")
+    evaluators = [evaluator(django_user_model, f"eva-{n}") for n in (1, 2, 3)]
+    page.goto(f"{url}/grants/applications/{application.pk}/")
+    expect(page.locator("main")).to_contain_text("Hub nije našao prekršeno pravilo prihvatljivosti.")
+    page.select_option("#eligibility_eligible", "yes")
+    page.fill("#eligibility_reasons", "Sve uredno")
+    page.click("#record-eligibility")
+    expect(page.locator("#application-status")).to_have_text("Prihvatljiva, u ocjenjivanju")
+    page.goto(f"{url}/grants/calls/{call.pk}/evaluation/")
+    page.click("#assign-bulk")
+    expect(page.locator("#call-progress")).to_contain_text("0 od 2")
+    assert serious_violations(page) == []
+    for user in application.assignments.values_list("evaluator", flat=True):
+        evaluate(application, next(u for u in evaluators if u.pk == user), {0: 4, 1: 4})
+    type(call).objects.filter(pk=call.pk).update(closes=timezone.now() - timedelta(minutes=1))
+    page.goto(f"{url}/grants/calls/{call.pk}/ranking/")
+    assert serious_violations(page) == []
+    page.click("#decide")
+    expect(page.locator("#decided")).to_be_visible()
+    page.click("#decided a")
+    expect(page.locator("#awarded")).to_contain_text("3.000,00 KM (1.533,88 EUR)")
+    assert serious_violations(page) == []
