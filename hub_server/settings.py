@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "hub_server.languages",
     "hub_server.mail",
     "hub_server.network",
+    "hub_server.grants",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -189,6 +190,9 @@ EMAIL_USE_TLS = os.environ.get("HUB_EMAIL_TLS", "1") == "1"
 # `hub fleet-check`) forever: after this many seconds the email is recorded as failed.
 EMAIL_TIMEOUT = int(os.environ.get("HUB_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("HUB_EMAIL_FROM", "LINK hub <hub@localhost>")
+# Grant applications' attachments: outside the static files and any web root, served by a checked view.
+HUB_GRANT_FILES = Path(os.environ.get("HUB_GRANT_FILES", PROJECT_ROOT / "build" / "hub" / "grant-files"))
+HUB_GRANT_FILE_LIMIT = int(os.environ.get("HUB_GRANT_FILE_LIMIT", str(10 * 1024 * 1024)))
 HUB_PUBLIC_URL = os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 # Releases (docs/updates.md): their files, served to benches under /releases/, and the Ed25519 key
 # that signs them (private: only the hub's release process reads it; benches hold the public half).

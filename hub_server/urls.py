@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from hub_server.api.api import api
 from hub_server.fleet_health import views as fleet_views
+from hub_server.grants import urls as grants_urls
 from hub_server.languages import views as language_views
 from hub_server.membership import views as membership_views
 from hub_server.network import urls as network_urls
@@ -53,6 +54,8 @@ urlpatterns = [
     path("fleet/", include(fleet)),
     path("network/", include(network_urls.staff)),
     path("public/network/", include(network_urls.public)),
+    path("grants/", include(grants_urls.staff)),
+    path("public/grants/", include(grants_urls.public)),
     path("api/v1/", api.urls),
     path("releases/<int:seq>/<path:path>", release_views.release_file, name="release-file"),
     path("i18n/setlang/", language_views.set_language, name="set_language"),

@@ -200,6 +200,12 @@ from hub_server.network.api import router as network_router  # noqa: E402 (needs
 
 api.add_router("/", network_router)
 
+from hub_server.grants.api import register_staff as register_grants_staff  # noqa: E402
+from hub_server.grants.api import router as grants_router  # noqa: E402
+
+api.add_router("/", grants_router)
+register_grants_staff(api, TokenAuth())
+
 # Provisioning benches from the technician's laptop (`bench provision`): its own module.
 from hub_server.api.provisioning import router as provisioning_router  # noqa: E402
 

@@ -31,10 +31,13 @@ def digest_for_bench(*, bench_id: str) -> dict:
                    .values("proposals__id", "status", "public_answer", "updated")):
         latest_action[action["proposals__id"]] = action  # ascending, so the last one wins
     formal = municipal_answers_for(ideas)
+    funded = funded_lines_for(ideas)
     items = []
     for idea in ideas:
         action = latest_action.get(idea.pk)
         answer = formal.get(idea.pk) or (action["public_answer"] if action else "")
+        if idea.pk in funded:  # a funded grant project comes first: the bench shows what is being done
+            answer = f"{funded[idea.pk]} · {answer}" if answer else funded[idea.pk]
         items.append({
             "receipt": idea.receipt,
             "title": inert_line(idea.shown_title, TITLE_LIMIT),
@@ -51,3 +54,9 @@ def municipal_answers_for(ideas: list) -> dict[str, str]:
     bench shows, before an action's. The digest's statuses stay the bench's own vocabulary."""
     from hub_server.network.selectors import municipal_answers
     return municipal_answers(proposal_ids=[idea.pk for idea in ideas])
+
+
+def funded_lines_for(ideas: list) -> dict[str, str]:
+    """A line in the hub's language for each idea an awarded grant project answers (grants app)."""
+    from hub_server.grants.selectors import funded_lines
+    return funded_lines(proposal_ids=[idea.pk for idea in ideas])
