@@ -79,7 +79,11 @@ class IngestWorker:
         self._shared = shared
         self._telemetry_record = _telemetry_sink()
         self._release_report = _release_sink()
-        self.client = hub_client(role, persistent=True, manual_ack=True)
+        # Alone, the session is persistent: what arrives while the worker restarts waits for it. Sharing,
+        # it is clean: Mosquitto keeps handing a dead worker's persistent session its share of the
+        # messages (eclipse-mosquitto#1747), so half the proposals would wait out every bench resend.
+        # Nothing is lost either way: a bench keeps each proposal until the hub's ack names it.
+        self.client = hub_client(role, persistent=not shared, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.host, self.port = host, port
