@@ -141,9 +141,24 @@ class Stack:
 
     # -- hub processes ------------------------------------------------------
     def start_ingest(self) -> None:
+        log = self.dir / "ingest.log"
+        self._ingest_log_from = log.stat().st_size if log.exists() else 0
         self.ingest = self._spawn("ingest", [sys.executable, "-m", "hub_server.cli", "ingest"])
 
+    def _wait_ingest_subscribed(self, timeout: float = 30) -> None:
+        """Until this run of the worker has subscribed: stopped before that, it leaves no persistent
+        session, and what benches send meanwhile waits for their 20 s resend instead of for the worker."""
+        deadline = time.monotonic() + timeout
+        while self.ingest.poll() is None and time.monotonic() < deadline:
+            with open(self.dir / "ingest.log", "rb") as log:
+                log.seek(self._ingest_log_from)
+                if b"listening for benches" in log.read():
+                    return
+            time.sleep(0.1)
+
     def stop_ingest(self, kill: bool = False) -> None:
+        if self.ingest and self.ingest.poll() is None:
+            self._wait_ingest_subscribed()
         if kill and self.ingest and self.ingest.poll() is None:
             self.ingest.kill()
             self.ingest.wait()
