@@ -72,7 +72,7 @@ def main() -> int:
             pages = [("portal-home", f"{hub}public/"), ("portal-idea", f"{hub}public/ideas/{fountain['id']}/"),
                      ("portal-receipt", f"{hub}public/receipt/{receipts['Helikopter za sve']}/"),
                      ("portal-benches", f"{hub}public/benches/"), ("portal-open-data", f"{hub}public/open-data/"),
-                     ("portal-apply", f"{hub}public/apply/"), ("portal-my-data", f"{hub}public/my-data/"),
+                     ("portal-apply", f"{hub}public/apply/"), ("portal-grants", f"{hub}public/grants/"), ("portal-my-data", f"{hub}public/my-data/"),
                      ("login", f"{hub}accounts/login/")]
             staff = browser.new_page()
             log_in(staff, hub, endpoints["reviewer"])
@@ -87,7 +87,8 @@ def main() -> int:
             staff.click("nav button[type=submit]")  # log out
             log_in(staff, hub, endpoints["administrator"])
             for name, url in [("fleet", f"{hub}fleet/"), ("fleet-bench", f"{hub}fleet/sarajevo-centar-1/"),
-                              ("organisations", f"{hub}review/organisations/"), ("audit", f"{hub}review/audit/")]:
+                              ("organisations", f"{hub}review/organisations/"), ("audit", f"{hub}review/audit/"),
+                              ("grants", f"{hub}grants/"), ("grants-call-new", f"{hub}grants/calls/new/")]:
                 _shoot(staff, name, url, written)
             public.goto(f"{hub}public/")  # a fresh form: the administrator's login rotated the CSRF token
             choose_language(public, "sr")
