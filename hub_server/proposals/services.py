@@ -89,42 +89,52 @@ def proposal_receive(*, bench_id: str, record: bytes, meta: dict | None = None,
     foreign key still refuses a bench removed meanwhile). A new proposal takes two statements
     (proposals.store); a copy or an erased idea's id a few more.
     """
+    # durable: the caller acknowledges to the bench after this returns, so this must be the
+    # outermost transaction (an enclosing one could still roll the proposal back).
+    with transaction.atomic(durable=True):
+        return proposal_store(bench_id=bench_id, record=record, meta=meta, bench=bench)
+
+
+def proposal_store(*, bench_id: str, record: bytes, meta: dict | None = None,
+                   bench: Bench | None = None) -> tuple[Proposal, bool]:
+    """proposal_receive's work inside a transaction the caller opened and commits: the ingest stores
+    a batch of proposals in one transaction (a savepoint each) and acks them only after its commit.
+    Raises ProposalRejected (the caller rolls back to its savepoint: the erased path writes first)."""
     from hub_server.fleet.models import Delivery
     from hub_server.fleet.services import strict_json
     from hub_server.proposals.store import delivery_insert, proposal_insert
 
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("proposal_store writes in the caller's transaction: call proposal_receive")
     now = datetime.now(timezone.utc)
     fields = parse_proposal_message(bench_id=bench_id, payload=record, now=now)
     raw = strict_json(record)
     boot, n = raw.get("boot", 0), raw.get("n", 0)
     created_at, dated_by = _dating(raw, meta or {}, now)
     fields["created"] = created_at
-    # durable: the caller acknowledges to the bench after this returns, so this must be the
-    # outermost transaction (an enclosing one could still roll the proposal back).
-    with transaction.atomic(durable=True):
-        if bench is None or bench.pk != bench_id:
-            bench = Bench.objects.filter(pk=bench_id).first()
-        if bench is None:
-            raise ProposalRejected(f"unknown bench {bench_id!r}")
-        pid = fields.pop("id")
-        proposal = Proposal(id=pid, bench=bench, **fields)
-        outcome = proposal_insert(proposal)
-        if outcome == "new":
-            if delivery_insert(Delivery(proposal_id=pid, bench=bench, boot=boot, n=n, dated_by=dated_by)):
-                log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", pid, bench_id, boot, n)
-            return proposal, True
-        if outcome == "erased":
-            Proposal.objects.filter(pk=pid).delete()
-        erased = ErasedProposal.objects.filter(pk=pid).first()
-        if erased is not None:
-            if erased.bench_id != bench_id:
-                raise ProposalRejected(f"proposal id {pid} belongs to another bench")
-            # Erased (retention or the citizen's request): acknowledged so the bench forgets it, not stored again.
-            Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
-            log.info("proposal %s of %s was erased; acknowledged without storing", pid, bench_id)
-            return Proposal(id=pid, bench_id=bench_id), False
-        proposal = Proposal.objects.get(pk=pid)
-        if proposal.bench_id != bench_id:
+    if bench is None or bench.pk != bench_id:
+        bench = Bench.objects.filter(pk=bench_id).first()
+    if bench is None:
+        raise ProposalRejected(f"unknown bench {bench_id!r}")
+    pid = fields.pop("id")
+    proposal = Proposal(id=pid, bench=bench, **fields)
+    outcome = proposal_insert(proposal)
+    if outcome == "new":
+        if delivery_insert(Delivery(proposal_id=pid, bench=bench, boot=boot, n=n, dated_by=dated_by)):
+            log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", pid, bench_id, boot, n)
+        return proposal, True
+    if outcome == "erased":
+        Proposal.objects.filter(pk=pid).delete()
+    erased = ErasedProposal.objects.filter(pk=pid).first()
+    if erased is not None:
+        if erased.bench_id != bench_id:
             raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+        # Erased (retention or the citizen's request): acknowledged so the bench forgets it, not stored again.
         Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
+        log.info("proposal %s of %s was erased; acknowledged without storing", pid, bench_id)
+        return Proposal(id=pid, bench_id=bench_id), False
+    proposal = Proposal.objects.get(pk=pid)
+    if proposal.bench_id != bench_id:
+        raise ProposalRejected(f"proposal id {pid} belongs to another bench")
+    Delivery.objects.filter(pk=pid).update(copies=F("copies") + 1)
     return proposal, False

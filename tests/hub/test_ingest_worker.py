@@ -1,9 +1,10 @@
 """The ingest's error handling: a message failing for a lasting reason is dead-lettered and acked
-after MAX_ATTEMPTS; only a database that is away leaves it unacknowledged."""
+after MAX_ATTEMPTS; only a database that is away leaves it unacknowledged. Proposals are stored in
+batches (one transaction): a failing one costs only itself, and nothing is acked before the commit."""
 from types import SimpleNamespace
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from hub_server.fleet.models import DeadLetter
 from hub_server.ingest.worker import MAX_ATTEMPTS, IngestWorker
@@ -26,31 +27,148 @@ def message(mid=1):
     return SimpleNamespace(topic="link/v1/b/sa-1/proposal", payload=b"x" * 20, mid=mid, qos=1)
 
 
-def test_a_lasting_failure_is_dead_lettered_with_its_reason_and_acked():
-    worker, broker = IngestWorker(host="127.0.0.1", port=1), Broker()
-    calls = []
+class Recorder(Broker):
+    """Records what the worker sends, and whether a transaction was still open when it did."""
 
-    def handle(*args):
-        calls.append(1)
-        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+    def __init__(self):
+        super().__init__()
+        self.published, self.in_transaction = [], []
 
-    worker._handle = handle
-    worker._on_message(broker, None, message())
-    assert len(calls) == MAX_ATTEMPTS and broker.acked == [1] and broker.disconnects == 0
+    def ack(self, mid, qos):
+        super().ack(mid, qos)
+        self.in_transaction.append(connection.in_atomic_block)
+
+    def publish(self, topic, payload, qos=0):
+        self.published.append(topic)
+        self.in_transaction.append(connection.in_atomic_block)
+
+
+def _as_received(*messages):
+    """A batch as the worker takes it off paho's thread: (connection number, message)."""
+    return [(0, SimpleNamespace(topic=topic, payload=payload, mid=mid, qos=1)) for mid, (topic, payload) in
+            enumerate(messages, 1)]
+
+
+def _benches(*ids):
+    from hub_server.fleet.models import Bench
+    from simulators.benchmarks.lightbench import LightBench, key_of
+
+    for bench_id in ids:
+        Bench.objects.create(id=bench_id, municipality="Tuzla", key_id="k1", key=key_of(bench_id).hex())
+    return [LightBench(bench_id) for bench_id in ids]
+
+
+def _refuse_title(title):
+    """A real database error for one row: a trigger that refuses proposals with this title."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_title() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                           f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+                           "RETURN NEW; END $$")
+            cursor.execute("CREATE TRIGGER refuse_title BEFORE INSERT ON proposals_proposal "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_title()")
+        else:
+            cursor.execute(f"CREATE TRIGGER refuse_title BEFORE INSERT ON proposals_proposal WHEN NEW.title = "
+                           f"'{title}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+
+
+def test_a_proposal_the_database_refuses_is_dead_lettered_and_the_rest_of_its_batch_stored_and_acked():
+    from hub_server.proposals.models import Proposal
+
+    _refuse_title("Pokvareno")
+    a, b = _benches("lb-1", "lb-2")
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    worker.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], b.proposal("Pokvareno")[:2],
+                                             b.proposal("Sjena")[:2]))
+    assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa", "Sjena"]
+    # the bench hears about its two stored proposals only; the broker lets go of all three
+    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"]
+    assert sorted(broker.acked) == [1, 2, 3] and not any(broker.in_transaction)
     letter = DeadLetter.objects.get()
-    assert (letter.bench_id, letter.topic, letter.attempts) == ("sa-1", "proposal", MAX_ATTEMPTS)
-    assert letter.reason.startswith("OverflowError: Python int too large") and bytes(letter.payload) == b"x" * 20
+    assert (letter.bench_id, letter.topic, letter.attempts) == ("lb-2", "proposal", MAX_ATTEMPTS)
+    assert "refused by the test" in letter.reason
+    assert worker.counters["stored"] == 2 and worker.counters["dead_letters"] == 1
 
 
-def test_a_database_away_leaves_the_message_unacked_for_redelivery():
-    worker, broker = IngestWorker(host="127.0.0.1", port=1), Broker()
+def test_a_forged_proposal_is_refused_and_counted_and_the_rest_of_its_batch_stored_and_acked():
+    from hub_server.fleet.models import RejectedMessage
+    from hub_server.proposals.models import Proposal
 
-    def handle(*args):
-        raise OperationalError("could not connect to server")
+    a, b = _benches("lb-1", "lb-2")
+    topic, payload = b.proposal("Krivotvoreno")[:2]
+    forged = payload.replace(b"Krivotvoreno", b"Krivotvorenx")
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    worker.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], (topic, forged), b.proposal("Sjena")[:2]))
+    assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa", "Sjena"]
+    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"]
+    assert sorted(broker.acked) == [1, 2, 3] and not any(broker.in_transaction)
+    assert RejectedMessage.objects.get().count == 1 and worker.counters["rejected"] == 1
 
-    worker._handle = handle
-    worker._on_message(broker, None, message())
-    assert broker.acked == [] and broker.disconnects == 1 and not DeadLetter.objects.exists()
+
+def test_a_proposal_of_another_bench_is_refused_and_the_rest_of_its_batch_stored():
+    """A refusal found inside the transaction (after the insert found the id taken): the batch is
+    stored again with a savepoint for each proposal, so only that one is lost."""
+    from hub_server.proposals.models import Proposal
+
+    a, b = _benches("lb-1", "lb-2")
+    topic, payload = a.proposal("Prvo")[:2]
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    worker.handle_batch(broker, _as_received((topic, payload)))
+    pid = Proposal.objects.get().id
+    from benchcore import protocol
+
+    b.n += 1  # lb-2 signs a proposal that reuses lb-1's id
+    record = protocol.encode_proposal("lb-2", pid, {"title": "Tuđe", "body": "x", "category": "other"},
+                                      0, b.n, 1, b.n)
+    stolen_topic = "link/v1/b/lb-2/proposal"
+    stolen = bytes(protocol.proposal_payload(stolen_topic, record, 1, b.n, 0, "k1", b.key))
+    broker = Recorder()
+    worker.handle_batch(broker, _as_received(a.proposal("Drugo")[:2], (stolen_topic, stolen), b.proposal("Treće")[:2]))
+    assert sorted(Proposal.objects.values_list("title", "bench_id")) == [
+        ("Drugo", "lb-1"), ("Prvo", "lb-1"), ("Treće", "lb-2")]
+    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
+    assert worker.counters["rejected"] == 1
+
+
+def test_a_database_away_leaves_the_whole_batch_unacked_and_unstored_for_redelivery():
+    from hub_server.proposals.models import Proposal
+
+    a, b = _benches("lb-1", "lb-2")
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    store, calls = worker._store, []
+
+    def store_until_the_database_goes(item):  # the second proposal finds the server gone
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("could not connect to server")
+        return store(item)
+
+    worker._store = store_until_the_database_goes
+    worker.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], b.proposal("Sjena")[:2]))
+    assert broker.acked == [] and broker.published == [] and broker.disconnects == 1
+    assert not Proposal.objects.exists() and not DeadLetter.objects.exists()
+
+
+def test_messages_from_a_dropped_connection_are_left_to_the_broker():
+    """After a reconnect a PUBACK with an old packet id would release another message: what came on
+    the old connection is neither acked nor stored (the broker sends it again)."""
+    from hub_server.proposals.models import Proposal
+
+    (a,) = _benches("lb-1")
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    batch = _as_received(a.proposal("Klupa")[:2])
+    worker._on_disconnect(broker, None, None, None, None)
+    worker.handle_batch(broker, batch)
+    assert broker.acked == [] and broker.published == [] and not Proposal.objects.exists()
+
+
+def test_a_batch_takes_what_has_arrived():
+    worker = IngestWorker(host="127.0.0.1", port=1)
+    for mid in range(1, 71):
+        worker._on_message(None, None, message(mid))
+    assert [m.mid for _, m in worker._next_batch()] == list(range(1, 65))  # BATCH_MAX
+    assert [m.mid for _, m in worker._next_batch()] == list(range(65, 71))
+    assert worker._next_batch(timeout=0.01) == []
 
 
 def test_acked_only_after_commit_is_enforced_not_a_convention():
@@ -76,17 +194,8 @@ def test_acked_only_after_commit_is_enforced_not_a_convention():
     assert proposal_receive(bench_id="sa-1", record=record)[1] is True
 
 
-class Recorder(Broker):
-    def __init__(self):
-        super().__init__()
-        self.published = []
-
-    def publish(self, topic, payload, qos=0):
-        self.published.append(topic)
-
-
 def delivered(worker, broker, topic, payload, mid):
-    worker._on_message(broker, None, SimpleNamespace(topic=topic, payload=payload, mid=mid, qos=1))
+    worker.handle_batch(broker, [(0, SimpleNamespace(topic=topic, payload=payload, mid=mid, qos=1))])
 
 
 def test_a_proposal_as_the_firmware_encodes_it_is_stored_in_two_writes_and_a_copy_is_acked_not_stored():
@@ -112,3 +221,43 @@ def test_a_proposal_as_the_firmware_encodes_it_is_stored_in_two_writes_and_a_cop
     writes = [q["sql"].split()[0] for q in new.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == ["INSERT", "INSERT", "UPDATE"] and len(new) <= 6
     assert len(copy) <= 7  # a copy also reads the stored proposal and counts the copy
+
+
+def test_a_batch_of_proposals_is_one_transaction():
+    from django.test.utils import CaptureQueriesContext
+
+    from hub_server.proposals.models import Proposal
+
+    a, b = _benches("lb-1", "lb-2")
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    batch = _as_received(*[(a if k % 2 else b).proposal(f"Ideja {k}")[:2] for k in range(10)])
+    with CaptureQueriesContext(connection) as queries:
+        worker.handle_batch(broker, batch)
+    assert Proposal.objects.count() == 10 and sorted(broker.acked) == list(range(1, 11))
+    assert len(broker.published) == 10 and not any(broker.in_transaction)
+    # the two benches (one SELECT), a proposal and its delivery each, both benches' last_seen in one UPDATE
+    # (and BEGIN, COMMIT where the backend logs them)
+    assert len(queries) <= 1 + 2 * 10 + 1 + 2
+
+
+def test_a_bench_removed_while_its_batch_is_stored_loses_only_its_own_proposals(monkeypatch):
+    """SQLite and PostgreSQL check foreign keys at the commit: the whole batch fails there, and is
+    stored again one by one (the removed bench's proposal then finds no bench and is refused)."""
+    from hub_server.fleet.models import Bench
+    from hub_server.ingest import worker as ingest
+    from hub_server.proposals.models import Proposal
+
+    a, b = _benches("lb-1", "lb-2")
+    read = ingest.benches_for_messages
+
+    def read_then_remove(bench_ids):  # another process removes lb-2 just after the worker read it
+        found = read(bench_ids)
+        Bench.objects.filter(pk="lb-2").delete()
+        return found
+
+    monkeypatch.setattr(ingest, "benches_for_messages", read_then_remove)
+    w, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    w.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], b.proposal("Sjena")[:2]))
+    assert list(Proposal.objects.values_list("title", flat=True)) == ["Klupa"]
+    assert broker.published == ["link/v1/b/lb-1/ack"] and sorted(broker.acked) == [1, 2]
+    assert w.counters["rejected"] == 1 and not DeadLetter.objects.exists()
