@@ -6,8 +6,8 @@ the bench still holds the proposal and the broker redelivers; after it, nothing 
 
 Proposals are stored in batches: paho's network thread only queues each message; the worker's
 thread takes what has arrived (up to BATCH_MAX), verifies every message outside the transaction,
-stores the proposals in ONE transaction (a savepoint each, so one failing proposal loses none of the
-others), commits, and only then publishes the bench acks and releases the broker's PUBACKs. One
+stores the proposals in ONE transaction (should one fail, the batch is redone with a savepoint each,
+so it loses none of the others), commits, and only then publishes the bench acks and releases the broker's PUBACKs. One
 commit per batch instead of one per proposal is most of the gain (docs/scaling.md). Status and
 telemetry messages keep their own transaction each (their services commit before returning).
 """
