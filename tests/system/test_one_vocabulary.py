@@ -78,7 +78,7 @@ def test_every_telemetry_field_of_a_real_bench_reaches_the_fleet_pages(tmp_path)
                           f">{last['outbox']}<", f">{last['heap_free']}<", f">{last['firmware']}<"]
     # a state of charge the bench itself does not trust yet (soc_valid false) is not shown as a fact
     expected_dashboard.append(f"{num('soc', 0)} %" if last["soc_valid"]
-                              else '<td class="num"></td><td class="num">' + num("batt_v", 2))
+                              else '<td class="num">—</td><td class="num">' + num("batt_v", 2))
     for text in expected_dashboard:
         assert text in dashboard, text
     expected_detail = [f"{num('batt_v', 2)} V, {num('batt_a', 2)} A", f"danas {num('wh_in', 1)} Wh ulaz",
