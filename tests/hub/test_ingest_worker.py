@@ -130,20 +130,17 @@ def test_a_proposal_of_another_bench_is_refused_and_the_rest_of_its_batch_stored
     assert worker.counters["rejected"] == 1
 
 
-def test_a_database_away_leaves_the_whole_batch_unacked_and_unstored_for_redelivery():
+def test_a_database_away_leaves_the_whole_batch_unacked_and_unstored_for_redelivery(monkeypatch):
+    from hub_server.proposals import store
     from hub_server.proposals.models import Proposal
 
     a, b = _benches("lb-1", "lb-2")
     worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
-    store, calls = worker._store, []
 
-    def store_until_the_database_goes(item):  # the second proposal finds the server gone
-        calls.append(1)
-        if len(calls) == 2:
-            raise OperationalError("could not connect to server")
-        return store(item)
+    def the_database_goes(*args):  # the batch's proposals are in; their deliveries find the server gone
+        raise OperationalError("could not connect to server")
 
-    worker._store = store_until_the_database_goes
+    monkeypatch.setattr(store, "deliveries_insert", the_database_goes)
     worker.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], b.proposal("Sjena")[:2]))
     assert broker.acked == [] and broker.published == [] and broker.disconnects == 1
     assert not Proposal.objects.exists() and not DeadLetter.objects.exists()
@@ -235,29 +232,66 @@ def test_a_batch_of_proposals_is_one_transaction():
         worker.handle_batch(broker, batch)
     assert Proposal.objects.count() == 10 and sorted(broker.acked) == list(range(1, 11))
     assert len(broker.published) == 10 and not any(broker.in_transaction)
-    # the two benches (one SELECT), a proposal and its delivery each, both benches' last_seen in one UPDATE
-    # (and BEGIN, COMMIT where the backend logs them)
-    assert len(queries) <= 1 + 2 * 10 + 1 + 2
+    # the two benches (one SELECT), the ten proposals in one INSERT and their deliveries in another, both
+    # benches' last_seen in one UPDATE (and BEGIN, COMMIT where the backend logs them)
+    assert len(queries) <= 1 + 2 + 1 + 2
+    assert [q["sql"].split()[0] for q in queries.captured_queries].count("INSERT") == 2
 
 
-def test_a_bench_removed_while_its_batch_is_stored_loses_only_its_own_proposals(monkeypatch):
-    """SQLite and PostgreSQL check foreign keys at the commit: the whole batch fails there, and is
-    stored again one by one (the removed bench's proposal then finds no bench and is refused)."""
-    from hub_server.fleet.models import Bench
-    from hub_server.ingest import worker as ingest
+def test_a_batch_holding_the_same_proposal_twice_stores_it_once_and_acks_both():
+    """The bench resent it before its ack came (or the broker redelivered): one row, a copy counted."""
+    from hub_server.fleet.models import Delivery
+    from hub_server.proposals.models import Proposal
+
+    (a,) = _benches("lb-1")
+    proposal = a.proposal("Klupa")[:2]
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    worker.handle_batch(broker, _as_received(proposal, a.proposal("Sjena")[:2], proposal))
+    assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa", "Sjena"]
+    assert sorted(Delivery.objects.values_list("n", "copies")) == [(1, 2), (2, 1)]
+    assert broker.published == ["link/v1/b/lb-1/ack"] * 3 and sorted(broker.acked) == [1, 2, 3]
+    assert worker.counters["stored"] == 2 and worker.counters["duplicates"] == 1
+    # and once more in a later batch, twice: copies of a stored proposal
+    worker.handle_batch(broker, _as_received(proposal, proposal))
+    assert Proposal.objects.count() == 2 and Delivery.objects.get(n=1).copies == 4
+    assert worker.counters["stored"] == 2 and worker.counters["duplicates"] == 3 and len(broker.published) == 5
+
+
+def test_two_of_one_bench_in_one_batch_are_sequenced_as_one_after_the_other_would_be():
+    """out_of_order compares with what the database held and with the batch's earlier proposals."""
+    from hub_server.fleet.models import Delivery
+
+    a, b = _benches("lb-1", "lb-2")
+    a1, a2, a3 = (a.proposal(t)[:2] for t in ("Prvo", "Drugo", "Treće"))
+    b1, b2 = (b.proposal(t)[:2] for t in ("Jedan", "Dva"))
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    worker.handle_batch(broker, _as_received(a2, b1, a1, b2))  # lb-1's second before its first
+    assert sorted(Delivery.objects.values_list("bench_id", "n", "out_of_order")) == [
+        ("lb-1", 1, True), ("lb-1", 2, False), ("lb-2", 1, False), ("lb-2", 2, False)]
+    a4 = a.proposal("Četvrto")[:2]
+    worker.handle_batch(broker, _as_received(a4, a3))  # lb-1's third after its fourth, in the next batch
+    assert list(Delivery.objects.filter(bench_id="lb-1", n__gt=2).order_by("n")
+                .values_list("n", "out_of_order")) == [(3, True), (4, False)]
+
+
+def _with_id(bench, pid, title):
+    """A proposal signed by bench under an id of the test's choosing."""
+    from benchcore import protocol
+
+    bench.n += 1
+    record = protocol.encode_proposal(bench.id, pid, {"title": title, "body": "x", "category": "other"},
+                                      0, bench.n, 1, bench.n)
+    topic = f"link/v1/b/{bench.id}/proposal"
+    return topic, bytes(protocol.proposal_payload(topic, record, 1, bench.n, 0, "k1", bench.key))
+
+
+def test_one_id_from_two_benches_in_one_batch_is_stored_for_the_first_and_refused_for_the_second():
     from hub_server.proposals.models import Proposal
 
     a, b = _benches("lb-1", "lb-2")
-    read = ingest.benches_for_messages
-
-    def read_then_remove(bench_ids):  # another process removes lb-2 just after the worker read it
-        found = read(bench_ids)
-        Bench.objects.filter(pk="lb-2").delete()
-        return found
-
-    monkeypatch.setattr(ingest, "benches_for_messages", read_then_remove)
-    w, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
-    w.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], b.proposal("Sjena")[:2]))
-    assert list(Proposal.objects.values_list("title", flat=True)) == ["Klupa"]
-    assert broker.published == ["link/v1/b/lb-1/ack"] and sorted(broker.acked) == [1, 2]
-    assert w.counters["rejected"] == 1 and not DeadLetter.objects.exists()
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    worker.handle_batch(broker, _as_received(_with_id(a, "00000000000000aa", "Moje"), b.proposal("Sjena")[:2],
+                                             _with_id(b, "00000000000000aa", "Tuđe")))
+    assert sorted(Proposal.objects.values_list("title", "bench_id")) == [("Moje", "lb-1"), ("Sjena", "lb-2")]
+    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
+    assert worker.counters["rejected"] == 1 and worker.counters["stored"] == 2
