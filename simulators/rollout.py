@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchcore import contract
 from edge_agent.firmware_image import FIRMWARE, build_release
 from simulators.bench import PWRON_RESET
 
@@ -19,7 +20,8 @@ from simulators.bench import PWRON_RESET
 BROKEN = {
     "crash": ("benchcore/app.py", "\ndef log(", "\nraise ImportError('release crashes at import')\ndef log("),
     "heap": ("benchcore/app.py", "\ndef log(", "\n_HOG = [bytearray(4096) for _ in range(200)]\ndef log("),
-    "no_hub": ("benchcore/contract.py", 'TOPIC_ROOT = "link/v1/b/"', 'TOPIC_ROOT = "link/v0/b/"'),
+    # topics under a root the hub does not subscribe to (and the broker's ACL refuses): it boots, never reaches the hub
+    "no_hub": ("benchcore/contract.py", f'TOPIC_ROOT = "{contract.TOPIC_ROOT}"', f'TOPIC_ROOT = "stray/{contract.TOPIC_ROOT}"'),
     # the power task never yields: the event loop stops, nothing feeds the watchdog
     "hang": ("benchcore/power_task.py", "    async def run(self):\n", "    async def run(self):\n        while True:\n            pass\n"),
 }

@@ -8,6 +8,7 @@ from django.db import OperationalError, connection
 
 from hub_server.fleet.models import DeadLetter
 from hub_server.ingest.worker import MAX_ATTEMPTS, IngestWorker
+from benchcore import contract
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker's writes are durable transactions
 
@@ -24,7 +25,7 @@ class Broker:
 
 
 def message(mid=1):
-    return SimpleNamespace(topic="link/v1/b/sa-1/proposal", payload=b"x" * 20, mid=mid, qos=1)
+    return SimpleNamespace(topic=contract.TOPIC_ROOT + "sa-1/proposal", payload=b"x" * 20, mid=mid, qos=1)
 
 
 class Recorder(Broker):
@@ -82,7 +83,7 @@ def test_a_proposal_the_database_refuses_is_dead_lettered_and_the_rest_of_its_ba
                                              b.proposal("Sjena")[:2]))
     assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa", "Sjena"]
     # the bench hears about its two stored proposals only; the broker lets go of all three
-    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"]
+    assert broker.published == [contract.TOPIC_ROOT + "lb-1/ack", contract.TOPIC_ROOT + "lb-2/ack"]
     assert sorted(broker.acked) == [1, 2, 3] and not any(broker.in_transaction)
     letter = DeadLetter.objects.get()
     assert (letter.bench_id, letter.topic, letter.attempts) == ("lb-2", "proposal", MAX_ATTEMPTS)
@@ -100,7 +101,7 @@ def test_a_forged_proposal_is_refused_and_counted_and_the_rest_of_its_batch_stor
     worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
     worker.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], (topic, forged), b.proposal("Sjena")[:2]))
     assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa", "Sjena"]
-    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"]
+    assert broker.published == [contract.TOPIC_ROOT + "lb-1/ack", contract.TOPIC_ROOT + "lb-2/ack"]
     assert sorted(broker.acked) == [1, 2, 3] and not any(broker.in_transaction)
     assert RejectedMessage.objects.get().count == 1 and worker.counters["rejected"] == 1
 
@@ -120,13 +121,13 @@ def test_a_proposal_of_another_bench_is_refused_and_the_rest_of_its_batch_stored
     b.n += 1  # lb-2 signs a proposal that reuses lb-1's id
     record = protocol.encode_proposal("lb-2", pid, {"title": "Tuđe", "body": "x", "category": "other"},
                                       0, b.n, 1, b.n)
-    stolen_topic = "link/v1/b/lb-2/proposal"
+    stolen_topic = contract.TOPIC_ROOT + "lb-2/proposal"
     stolen = bytes(protocol.proposal_payload(stolen_topic, record, 1, b.n, 0, "k1", b.key))
     broker = Recorder()
     worker.handle_batch(broker, _as_received(a.proposal("Drugo")[:2], (stolen_topic, stolen), b.proposal("Treće")[:2]))
     assert sorted(Proposal.objects.values_list("title", "bench_id")) == [
         ("Drugo", "lb-1"), ("Prvo", "lb-1"), ("Treće", "lb-2")]
-    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
+    assert broker.published == [contract.TOPIC_ROOT + "lb-1/ack", contract.TOPIC_ROOT + "lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
     assert worker.counters["rejected"] == 1
 
 
@@ -211,7 +212,7 @@ def test_a_proposal_as_the_firmware_encodes_it_is_stored_in_two_writes_and_a_cop
     with CaptureQueriesContext(connection) as copy:
         delivered(worker, broker, *second, mid=2)  # the ack got lost: the bench sends it again
     delivered(worker, broker, *first, mid=3)
-    assert broker.acked == [1, 2, 3] and broker.published == ["link/v1/b/lb-1/ack"] * 3
+    assert broker.acked == [1, 2, 3] and broker.published == [contract.TOPIC_ROOT + "lb-1/ack"] * 3
     assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa u parku", "Rasvjeta"]
     assert sorted(Delivery.objects.values_list("n", "copies", "out_of_order")) == [(1, 1, True), (2, 2, False)]
     # the bench's keys, the proposal, its delivery (and BEGIN, COMMIT, the bench's last_seen)
@@ -249,7 +250,7 @@ def test_a_batch_holding_the_same_proposal_twice_stores_it_once_and_acks_both():
     worker.handle_batch(broker, _as_received(proposal, a.proposal("Sjena")[:2], proposal))
     assert sorted(Proposal.objects.values_list("title", flat=True)) == ["Klupa", "Sjena"]
     assert sorted(Delivery.objects.values_list("n", "copies")) == [(1, 2), (2, 1)]
-    assert broker.published == ["link/v1/b/lb-1/ack"] * 3 and sorted(broker.acked) == [1, 2, 3]
+    assert broker.published == [contract.TOPIC_ROOT + "lb-1/ack"] * 3 and sorted(broker.acked) == [1, 2, 3]
     assert worker.counters["stored"] == 2 and worker.counters["duplicates"] == 1
     # and once more in a later batch, twice: copies of a stored proposal
     worker.handle_batch(broker, _as_received(proposal, proposal))
@@ -281,7 +282,7 @@ def _with_id(bench, pid, title):
     bench.n += 1
     record = protocol.encode_proposal(bench.id, pid, {"title": title, "body": "x", "category": "other"},
                                       0, bench.n, 1, bench.n)
-    topic = f"link/v1/b/{bench.id}/proposal"
+    topic = contract.TOPIC_ROOT + f"{bench.id}/proposal"
     return topic, bytes(protocol.proposal_payload(topic, record, 1, bench.n, 0, "k1", bench.key))
 
 
@@ -293,5 +294,5 @@ def test_one_id_from_two_benches_in_one_batch_is_stored_for_the_first_and_refuse
     worker.handle_batch(broker, _as_received(_with_id(a, "00000000000000aa", "Moje"), b.proposal("Sjena")[:2],
                                              _with_id(b, "00000000000000aa", "Tuđe")))
     assert sorted(Proposal.objects.values_list("title", "bench_id")) == [("Moje", "lb-1"), ("Sjena", "lb-2")]
-    assert broker.published == ["link/v1/b/lb-1/ack", "link/v1/b/lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
+    assert broker.published == [contract.TOPIC_ROOT + "lb-1/ack", contract.TOPIC_ROOT + "lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
     assert worker.counters["rejected"] == 1 and worker.counters["stored"] == 2

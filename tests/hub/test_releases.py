@@ -10,6 +10,7 @@ from hub_server.releases import services
 from hub_server.releases.contract import bench_release
 from hub_server.releases.keys import public_key_hex, release_key
 from hub_server.releases.models import ReleaseEvent, Rollout, RolloutBench
+from benchcore import contract
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
@@ -82,7 +83,7 @@ def test_a_rollout_goes_canary_then_share_then_all(tree, benches):
     release = services.release_add(tree=tree, actor="ops")
     rollout = services.rollout_start(seq=release.seq, canary="sa-1", share_pct=50, halt_after=1, actor="ops")
     sent = services.rollout_tick(now=NOW)
-    assert [t for t, _ in sent] == ["link/v1/b/sa-1/cmd"]
+    assert [t for t, _ in sent] == [contract.TOPIC_ROOT + "sa-1/cmd"]
     assert json.loads(sent[0][1].split(b"\n")[0])["cmd"] == "update"
     report("sa-1", app_seq=1, update="trial", update_seq=1)
     confirm = services.rollout_tick(now=NOW)
@@ -125,7 +126,7 @@ def test_a_release_sent_outside_a_rollout_is_confirmed_once_the_bench_runs_it(tr
     assert services.rollout_tick(now=NOW) == []
     report("sa-1", app_seq=release.seq, update="trial", update_seq=release.seq)
     confirm = services.rollout_tick(now=NOW)
-    assert [t for t, _ in confirm] == ["link/v1/b/sa-1/cmd"] and b'"release_confirm"' in confirm[0][1]
+    assert [t for t, _ in confirm] == [contract.TOPIC_ROOT + "sa-1/cmd"] and b'"release_confirm"' in confirm[0][1]
     assert services.rollout_tick(now=NOW) == []  # once
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from simulators.stack import post_form
 from tests.support import wait_for
+from benchcore import contract
 
 pytestmark = pytest.mark.micropython
 
@@ -77,7 +78,7 @@ def test_a_malformed_ack_is_logged_and_loses_nothing(stack):
     for garbage in (b"not json", b'{"ids": 5}', b'{"ids": ["short"]}', b"\xff\xfe"):
         user, password = stack.hub_login("ingest")  # stopped: this stands in for it
         subprocess.run(["mosquitto_pub", "-p", str(stack.broker_port), "-u", user, "-P", password,
-                        "-t", "link/v1/b/zenica-1/ack", "-q", "1", "-m", garbage.decode("latin-1")], check=True)
+                        "-t", contract.TOPIC_ROOT + "zenica-1/ack", "-q", "1", "-m", garbage.decode("latin-1")], check=True)
     wait_for(lambda: sum("ignored ack message" in line for line in bench.lines) >= 4)
     assert bench.status()["outbox"] == 1
     stack.start_ingest()

@@ -9,6 +9,7 @@ from hub_server import signing
 from simulators.benchmarks.hub_load import _client, _hub_stack
 from simulators.benchmarks.lightbench import LightBench, key_of
 from tests.support import wait_for
+from benchcore import contract
 
 
 def _proposal_id(payload: bytes) -> str:
@@ -32,7 +33,7 @@ def test_every_ack_names_a_committed_proposal_and_a_forged_one_gets_none(tmp_pat
                 acked.append((pid, seen is not None))
 
     try:
-        monitor = _client(stack, "monitor", on_ack, ["link/v1/b/+/ack"])
+        monitor = _client(stack, "monitor", on_ack, [contract.TOPIC_ROOT + "+/ack"])
         publisher = _client(stack, "bench-load")
         fleet = [LightBench(f"ab-{i}") for i in range(3)]
         messages = [fleet[k % 3].proposal(f"Ideja {k}")[:2] for k in range(60)]

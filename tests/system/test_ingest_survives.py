@@ -12,6 +12,7 @@ import pytest
 from hub_server import signing
 from simulators.stack import Stack
 from tests.support import wait_for
+from benchcore import contract
 
 IDEA = {"title": "Klupa kod škole", "body": "Treba još jedna", "category": "other"}
 
@@ -66,7 +67,7 @@ def _record(**over):
 
 
 def _signed(bench, leaf, body):
-    topic = f"link/v1/b/{bench.config['bench_id']}/{leaf}"
+    topic = contract.TOPIC_ROOT + f"{bench.config['bench_id']}/{leaf}"
     return topic, signing.sign(topic=topic, body=body, key_id=bench.config["key_id"],
                                key=bytes.fromhex(bench.config["key"]))
 
@@ -130,7 +131,7 @@ def test_a_stolen_bench_password_cannot_take_the_ingest_or_another_benchs_sessio
         statuses = []
         monitor = _client(stack, *stack.hub_login("monitor"), client_id="whatever")
         monitor.on_message = lambda c, u, m: statuses.append(m.payload)
-        monitor.subscribe("link/v1/b/visoko-1/status", 1)
+        monitor.subscribe(contract.TOPIC_ROOT + "visoko-1/status", 1)
         time.sleep(1)
         statuses.clear()  # the retained "online"
         # the thief asks for the ingest's, the downlink's and the victim's client ids in turn
@@ -175,7 +176,7 @@ def test_new_credentials_revoke_the_old_password_and_key_together(tmp_path):
         assert codes[0].is_failure  # the old password
         # with the new password but the old key: the hub refuses what the copy signs
         c = _client(stack, "breza-1", new["mqtt_password"])
-        topic = "link/v1/b/breza-1/proposal"
+        topic = contract.TOPIC_ROOT + "breza-1/proposal"
         body = _record(bench="breza-1") + META
         c.publish(topic, signing.sign(topic=topic, body=body, key_id=old["key_id"], key=bytes.fromhex(old["key"])),
                   qos=1).wait_for_publish(5)

@@ -9,6 +9,7 @@ import pytest
 
 from simulators.stack import post_form
 from tests.support import running_hub, wait_for
+from benchcore import contract
 
 pytestmark = pytest.mark.micropython
 
@@ -46,7 +47,7 @@ def test_every_telemetry_field_of_a_real_bench_reaches_the_fleet_pages(tmp_path)
         monitor.username_pw_set(*stack.hub_login("monitor"))
         monitor.on_message = lambda c, u, m: seen.append(m.payload)
         monitor.connect("127.0.0.1", stack.broker_port)
-        monitor.subscribe("link/v1/b/zivinice-1/telemetry", 0)
+        monitor.subscribe(contract.TOPIC_ROOT + "zivinice-1/telemetry", 0)
         monitor.loop_start()
         bench = stack.add_bench("zivinice-1", "Živinice", telemetry_s=2)
         # an idea with contact details (and consent) travels sealed: the hub reads them, the

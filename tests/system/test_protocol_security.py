@@ -10,6 +10,7 @@ import pytest
 
 from simulators.stack import post_form
 from tests.support import wait_for
+from benchcore import contract
 
 pytestmark = pytest.mark.micropython
 IDEA = {"title": "Rasvjeta u parku", "body": "Više svjetla kod klupe", "category": "infrastructure"}
@@ -62,13 +63,13 @@ def test_a_bench_cannot_publish_or_read_on_another_benchs_topics(stack):
     seen = []
     spy, rc = client(stack, *creds(a), on_message=lambda c, u, m: seen.append(m.topic))
     assert not rc.is_failure
-    spy.subscribe([("link/v1/b/mostar-1/config", 1), ("link/v1/b/mostar-1/cmd", 1), ("link/v1/b/+/proposal", 1)])
+    spy.subscribe([(contract.TOPIC_ROOT + "mostar-1/config", 1), (contract.TOPIC_ROOT + "mostar-1/cmd", 1), (contract.TOPIC_ROOT + "+/proposal", 1)])
     hub, _ = client(stack, *stack.hub_login("cmd"))
     downlink, _ = client(stack, *stack.hub_login("downlink"))
-    downlink.publish("link/v1/b/mostar-1/config", b"for mostar only", qos=1).wait_for_publish(5)
-    hub.publish("link/v1/b/mostar-1/cmd", b"for mostar only", qos=1).wait_for_publish(5)
+    downlink.publish(contract.TOPIC_ROOT + "mostar-1/config", b"for mostar only", qos=1).wait_for_publish(5)
+    hub.publish(contract.TOPIC_ROOT + "mostar-1/cmd", b"for mostar only", qos=1).wait_for_publish(5)
     # zenica-1's own credentials, a forged proposal on mostar-1's topic: the broker drops it
-    spy.publish("link/v1/b/mostar-1/proposal", b"forged", qos=1).wait_for_publish(5)
+    spy.publish(contract.TOPIC_ROOT + "mostar-1/proposal", b"forged", qos=1).wait_for_publish(5)
     time.sleep(1.5)
     for c in (spy, hub, downlink):
         c.loop_stop()
@@ -84,11 +85,11 @@ def test_hostile_messages_are_rejected_counted_and_store_nothing(stack):
     wait_for(lambda: len(stack.proposals()) == 1)
     captured = []
     hub_spy, _ = client(stack, *stack.hub_login("monitor"), on_message=lambda c, u, m: captured.append(m.payload))
-    hub_spy.subscribe("link/v1/b/bihac-1/telemetry", 0)
+    hub_spy.subscribe(contract.TOPIC_ROOT + "bihac-1/telemetry", 0)
     # the bench's own credentials, as a thief who copied them would have
     thief, rc = client(stack, *creds(bench))
     assert not rc.is_failure
-    topic = "link/v1/b/bihac-1/proposal"
+    topic = contract.TOPIC_ROOT + "bihac-1/proposal"
     record = json.dumps({"v": 1, "id": "ffffffffffffffff", "bench": "bihac-1", "receipt": "ZZZZ-ZZZZ",
                          "title": "forged", "body": "forged", "category": "other", "boot": 1, "n": 99}).encode()
     hostile = [
@@ -127,8 +128,8 @@ def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
     # one monitor session: the broker gives each username one session (a second would take it over)
     spy, _ = client(stack, *stack.hub_login("monitor"),
                     on_message=lambda c, u, m: by_leaf[m.topic.rsplit("/", 1)[1]].append(m))
-    spy.subscribe([("link/v1/b/trebinje-1/proposal", 1), ("link/v1/b/trebinje-1/telemetry", 0),
-                   ("link/v1/b/trebinje-1/cmd", 1)])
+    spy.subscribe([(contract.TOPIC_ROOT + "trebinje-1/proposal", 1), (contract.TOPIC_ROOT + "trebinje-1/telemetry", 0),
+                   (contract.TOPIC_ROOT + "trebinje-1/cmd", 1)])
     assert post_form(bench.portal_url + "/proposals", IDEA)[0] == 200
     wait_for(lambda: proposals and len(telemetry) >= 2)
     wait_for(lambda: bench.status()["outbox"] == 0)
@@ -140,7 +141,7 @@ def test_replayed_proposals_telemetry_and_commands_change_nothing(stack):
     stack.hub("bench-cmd", "trebinje-1", "time")
     wait_for(lambda: captured_cmd)
     hub, _ = client(stack, *stack.hub_login("cmd"))
-    hub.publish("link/v1/b/trebinje-1/cmd", captured_cmd[0].payload, qos=1).wait_for_publish(5)
+    hub.publish(contract.TOPIC_ROOT + "trebinje-1/cmd", captured_cmd[0].payload, qos=1).wait_for_publish(5)
     wait_for(lambda: any("not new (replay?)" in line for line in bench.lines))
     assert len(stack.proposals()) == 1
     copies = hub_query(stack, "print(json.dumps([d.copies for d in Delivery.objects.all()]))")

@@ -29,7 +29,7 @@ TELEMETRY = [(c.firmware, "0.1.0"), (c.outbox, 1), (c.heap_free, 61000), (c.heap
 
 
 def vectors():
-    topic = f"link/v1/b/{BENCH}/"
+    topic = c.TOPIC_ROOT + f"{BENCH}/"
     fields = {"title": "Česma u parku — čćžšđ", "body": "Нова чесма (љњџ)\n\"citat\" & <b>tag</b>\t\\ kraj",
               "category": "environment", "lang": "sr-cyrl", "consent": True}
     record = protocol.encode_proposal(BENCH, PID, fields, None, 42, 3, 7)
