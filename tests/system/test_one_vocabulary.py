@@ -75,7 +75,9 @@ def test_every_telemetry_field_of_a_real_bench_reaches_the_fleet_pages(tmp_path)
         return f"{last[key]:.{places}f}".replace(".", ",")
 
     assert last["batt_v"] and last["solar_w"] is not None and last["firmware"]
-    expected_dashboard = [num("batt_v", 2), num("solar_w", 1), f">{last['mode']}<", f">{last['clients']}<",
+    mode = {"normal": "normalno", "saver": "štedi energiju", "critical": "kritična baterija",
+            "sleep": "spava"}[last["mode"]]  # the power mode in the reader's words
+    expected_dashboard = [num("batt_v", 2), num("solar_w", 1), f">{mode}<", f">{last['clients']}<",
                           f">{last['outbox']}<", f">{last['heap_free']}<", f">{last['firmware']}<"]
     # a state of charge the bench itself does not trust yet (soc_valid false) is not shown as a fact
     expected_dashboard.append(f"{num('soc', 0)} %" if last["soc_valid"]
@@ -83,7 +85,7 @@ def test_every_telemetry_field_of_a_real_bench_reaches_the_fleet_pages(tmp_path)
     for text in expected_dashboard:
         assert text in dashboard, text
     expected_detail = [f"{num('batt_v', 2)} V, {num('batt_a', 2)} A", f"danas {num('wh_in', 1)} Wh ulaz",
-                       f"{num('wh_out', 1)} Wh izlaz", f"<td>{last['up']} s</td>", f"<td>{last['mode']}</td>"]
+                       f"{num('wh_out', 1)} Wh izlaz", f"<td>{last['up']} s</td>", f"<td>{mode}</td>"]
     for text in expected_detail:
         assert text in detail, text
 

@@ -14,7 +14,11 @@ _TONE = {"new": "info", "validated": "ok", "declined": "bad", "duplicate": "mute
          "planned": "info", "in_progress": "warn", "done": "ok", "not_possible": "bad"}
 
 
+# a bench's power mode (benchcore.power.policy.MODE_NAMES), as the fleet pages show it
+_POWER_MODES = {"normal": _("normal"), "saver": _("saving power"), "critical": _("critical battery"),
+                "sleep": _("asleep")}
 _LABELS = {"cat_": dict(Proposal.Category.choices), "dr_": dict(Proposal.DeclineReason.choices),
+           "pm_": _POWER_MODES,
            "st_": {**dict(Action.Status.choices), **dict(Proposal.Status.choices), **_PUBLIC_STATUS}}
 
 
