@@ -35,7 +35,7 @@ screenshots: setup
 # measurements that print their own tables (hub pages, uplink stall, DNS/HTTP floods).
 bench: setup
 	$(PY) -m simulators.benchmarks $(if $(BENCH_SMOKE),--smoke)
-	@[ -n "$(BENCH_SMOKE)" ] || for script in scripts/bench_hub.sh scripts/bench_uplink_stall.sh scripts/bench_portal.sh scripts/bench_updates.sh scripts/bench_grants.sh; do bash "$$script"; done; true
+	@[ -n "$(BENCH_SMOKE)" ] || { failed=""; for script in scripts/bench_hub.sh scripts/bench_uplink_stall.sh scripts/bench_portal.sh scripts/bench_updates.sh scripts/bench_grants.sh; do bash "$$script" || failed="$$failed $$script"; done; [ -z "$$failed" ] || { echo "make bench: failed:$$failed" >&2; exit 1; }; }
 
 clean:
 	rm -rf build .pytest_cache

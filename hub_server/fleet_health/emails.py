@@ -27,7 +27,7 @@ def send_alert(*, alert_id: int) -> None:
                      "opened": formats.date_format(timezone.localtime(alert.opened), "SHORT_DATETIME_FORMAT")}
             sent = mail_send(
                 purpose="fleet-alert", subject=_("LINK bench %(bench)s: %(kind)s") % names,
-                body=_("Bench %(bench)s (%(municipality)s): %(kind)s.") % names + f"\n{alert.detail}\n"
+                body=_("Bench %(bench)s (%(municipality)s): %(kind)s.") % names + "\n" + alert.describe() + "\n"
                      + _("Opened %(opened)s.") % names + "\n" + _("Dashboard: %(url)s") % names + "\n",
                 to=group) and sent
     if not sent:

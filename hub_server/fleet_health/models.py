@@ -1,6 +1,7 @@
 """Bench telemetry, each bench's latest state, and alerts (opened once, cleared on recovery)."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from hub_server.fleet.models import Bench
 
@@ -73,7 +74,9 @@ class Alert(models.Model):
 
     bench = models.ForeignKey(Bench, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    detail = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(max_length=200, blank=True, help_text="English summary (older alerts: the only one)")
+    # What describe() words in the reader's language: soc, faults ["battery:i2c"], outbox, since (ISO time)
+    facts = models.JSONField(default=dict, blank=True)
     opened = models.DateTimeField()
     cleared = models.DateTimeField(null=True, blank=True)
     emailed = models.BooleanField(default=False)
@@ -86,3 +89,40 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.bench_id} {self.kind}"
+
+    def describe(self) -> str:
+        """The alert's facts in the active language (alerts opened before facts existed keep their text)."""
+        f = self.facts or {}
+        if not f:
+            return self.detail
+        since = _when(f.get("since"))
+        if self.kind == self.Kind.LOW_BATTERY:
+            return gettext("state of charge %(soc)d %%") % {"soc": f["soc"]}
+        if self.kind == self.Kind.SENSOR_FAULT:
+            return ", ".join(fault_label(code) for code in f.get("faults", []))
+        if self.kind == self.Kind.OUTBOX_GROWING:
+            return gettext("%(count)d proposals waiting on the bench, more since %(since)s") % {
+                "count": f["outbox"], "since": since}
+        if self.kind == self.Kind.OFFLINE:
+            return gettext("last heard %(since)s") % {"since": since} if since else gettext("never heard from")
+        return self.detail
+
+
+SENSORS = {"battery": _("battery sensor"), "solar": _("solar panel sensor")}
+FAULTS = {"i2c": _("no answer on the I2C bus"), "range": _("reading out of range, gain raised"),
+          "overflow": _("current beyond what the shunt can measure"), "reset": _("sensor lost its calibration"),
+          "busy": _("no reading yet"), "implausible": _("implausible reading"), "spike": _("sudden jump, unconfirmed")}
+
+
+def fault_label(code: str) -> str:
+    """"battery:i2c" (the firmware's fault code) -> "battery sensor: no answer on the I2C bus"."""
+    sensor, _sep, reason = code.partition(":")
+    return "%s: %s" % (SENSORS.get(sensor, sensor), FAULTS.get(reason, reason))
+
+
+def _when(iso):
+    if not iso:
+        return ""
+    from datetime import datetime
+
+    return formats.date_format(timezone.localtime(datetime.fromisoformat(iso)), "SHORT_DATETIME_FORMAT")

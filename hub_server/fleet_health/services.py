@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from benchcore import contract
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hub_server.fleet.models import Bench
 from hub_server.fleet_health import emails
@@ -46,9 +46,12 @@ def _fields(message: dict) -> dict:
     return fields
 
 
-def _open(*, bench_id: str, kind: str, detail: str, now: datetime) -> None:
+def _open(*, bench_id: str, kind: str, facts: dict, now: datetime) -> None:
+    alert = Alert(bench_id=bench_id, kind=kind, facts=facts, opened=now)
+    with translation.override("en"):
+        english = alert.describe()
     alert, created = Alert.objects.get_or_create(bench_id=bench_id, kind=kind, cleared=None,
-                                                 defaults={"detail": detail[:200], "opened": now})
+                                                 defaults={"detail": english[:200], "facts": facts, "opened": now})
     if created:
         alert_id = alert.pk
         mail_on_commit(lambda: emails.send_alert(alert_id=alert_id))
@@ -87,16 +90,16 @@ def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
     recovered = [Alert.Kind.OFFLINE]  # cleared together, in one statement
     soc = fields["soc"]
     if soc is not None and soc < settings.HUB_ALERT_LOW_SOC:
-        _open(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, detail=f"SoC {soc:.0f} %", now=received)
+        _open(bench_id=bench_id, kind=Alert.Kind.LOW_BATTERY, facts={"soc": round(soc)}, now=received)
     elif soc is not None and soc >= settings.HUB_ALERT_LOW_SOC + SOC_RECOVERY_MARGIN:
         recovered.append(Alert.Kind.LOW_BATTERY)
     if fields["faults"]:
-        _open(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, detail=", ".join(fields["faults"]), now=received)
+        _open(bench_id=bench_id, kind=Alert.Kind.SENSOR_FAULT, facts={"faults": fields["faults"]}, now=received)
     else:
         recovered.append(Alert.Kind.SENSOR_FAULT)
     if health.outbox_rises >= settings.HUB_ALERT_OUTBOX_RISES:
         _open(bench_id=bench_id, kind=Alert.Kind.OUTBOX_GROWING,
-              detail=f"outbox {outbox} and growing since {health.outbox_rising_since:%Y-%m-%d %H:%M}", now=received)
+              facts={"outbox": outbox, "since": health.outbox_rising_since.isoformat()}, now=received)
     elif health.outbox_rises == 0:
         recovered.append(Alert.Kind.OUTBOX_GROWING)
     Alert.objects.filter(bench_id=bench_id, kind__in=recovered, cleared=None).update(cleared=received)
@@ -116,7 +119,6 @@ def fleet_check(*, now: datetime | None = None) -> int:
         seen = max([t for t in (last_seen, reading_at) if t is not None], default=None)
         if bench_id in already or (seen is not None and seen >= limit):
             continue
-        since = f"since {seen:%Y-%m-%d %H:%M}" if seen else "never seen"
-        _open(bench_id=bench_id, kind=Alert.Kind.OFFLINE, detail=f"offline {since}", now=now)
+        _open(bench_id=bench_id, kind=Alert.Kind.OFFLINE, facts={"since": seen.isoformat() if seen else None}, now=now)
         opened += 1
     return opened

@@ -141,3 +141,31 @@ def test_bench_charts_have_table_fallbacks_and_json(client, admin_user, benches,
     assert [v for _, v in series["soc"]] == [52.0, 51.0, 50.0]
     assert all(t % 3600 == 0 for t, _ in series["soc"]) and series["soc"][-1][0] <= t0.timestamp() < series["soc"][-1][0] + 3600
     assert {v for _, v in series["harvest_wh"]} == {102.0}
+
+
+def test_alerts_read_in_the_readers_language_for_every_fault_the_firmware_reports(benches, t0, client, settings,
+                                                                              django_capture_on_commit_callbacks):
+    from benchcore.power import monitor
+    from benchcore.power.ina219 import FAULT_NAMES
+    from django.contrib.auth.models import User
+    from django.utils import translation
+
+    from hub_server.fleet_health.models import FAULTS, fault_label
+
+    # every reason the bench's power monitor can put after "sensor:" has a label, so none reaches staff raw
+    reasons = set(FAULT_NAMES[1:]) | {monitor._IMPLAUSIBLE, "spike"}
+    assert reasons <= set(FAULTS), reasons - set(FAULTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        telemetry_record(bench_id="sa-1", data={**FULL, "soc": 12, "faults": ["battery:" + FAULT_NAMES[1]]}, received=t0)
+    fleet_check(now=timezone.now() + timedelta(days=1))  # mo-1 never sent anything
+    bodies = "\n".join(m.body for m in mail.outbox)
+    assert "napunjenost baterije 12 %" in bodies and "senzor baterije: ne odgovara na I2C sabirnici" in bodies
+    with translation.override("sr"):
+        assert Alert.objects.get(bench_id="mo-1").describe() == "никад се није јавила"
+    with translation.override("en"):
+        assert fault_label("solar:implausible") == "solar panel sensor: implausible reading"
+    User.objects.create_superuser("admin", password="pw-admin-123")
+    client.login(username="admin", password="pw-admin-123")
+    page = client.get("/fleet/", HTTP_ACCEPT_LANGUAGE="hr").content.decode()
+    assert "nikad se nije javila" in page and "senzor baterije: ne odgovara" in page
+    assert "never" not in page and "SoC 12" not in page
