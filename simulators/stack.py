@@ -45,6 +45,35 @@ def wait_for_port(port: int, timeout: float = 15.0, proc=None, what="service") -
     raise TimeoutError(f"{what} did not listen on port {port} within {timeout:.0f} s")
 
 
+def _migrated_template_path() -> Path:
+    """Named by the migrations' contents and the Django and SQLite versions, so any change migrates anew."""
+    import hashlib
+    import sqlite3
+
+    import django
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(f"{django.get_version()} {sqlite3.sqlite_version}".encode())
+    for migration in sorted((root / "hub_server").glob("*/migrations/*.py")):
+        digest.update(str(migration.relative_to(root)).encode() + b"\0" + migration.read_bytes())
+    return root / "build" / "cache" / f"hub-migrated-{digest.hexdigest()[:16]}.sqlite3"
+
+
+def _keep_as_template(database: Path, template: Path) -> None:
+    """A consistent copy (the backup API reads through the WAL), renamed into place whole."""
+    import sqlite3
+
+    template.parent.mkdir(parents=True, exist_ok=True)
+    partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+    source, copy = sqlite3.connect(database), sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    os.replace(partial, template)
+
+
 class Stack:
     def __init__(self, workdir: Path, echo=None, tls: bool = False):
         self.dir = Path(workdir)
@@ -94,7 +123,17 @@ class Stack:
         return subprocess.Popen(argv, env=self.hub_env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
 
     def migrate(self) -> None:
-        self.hub("migrate", "--noinput", "-v", "0")
+        """A new SQLite database starts as a copy of one migrated once per set of migrations (build/cache):
+        migrating takes ~4 s, and every test's stack, benchmark and demo needs a fresh database."""
+        path = Path(self.database_url[len("sqlite:///"):]) if self.database_url.startswith("sqlite:///") else None
+        template = _migrated_template_path()
+        if path is None or path.exists():
+            self.hub("migrate", "--noinput", "-v", "0")
+        elif template.exists():
+            shutil.copyfile(template, path)
+        else:
+            self.hub("migrate", "--noinput", "-v", "0")
+            _keep_as_template(path, template)
 
     def proposals(self) -> list:
         return json.loads(self.hub("proposals", "--json"))

@@ -77,8 +77,9 @@ class Fleet:
         built = {}
         builder = threading.Thread(target=lambda: built.setdefault("image", build_image(st.dir / "image")))
         builder.start()  # compiled once, copied to every bench's flash
+        st.migrate()
         lines = subprocess.run(
-            [sys.executable, "-m", "simulators.fleet.register", "--migrate", "--admin", "admin", "--cso", self.cso,
+            [sys.executable, "-m", "simulators.fleet.register", "--admin", "admin", "--cso", self.cso,
              "--official", self.sc.benches[0].municipality.name,
              *(f"{b.id}={b.municipality.name}" for b in self.sc.benches)],
             env=st.hub_env(), capture_output=True, text=True, timeout=600, check=True).stdout.splitlines()
