@@ -184,7 +184,7 @@ class Stack:
         self._ingest_log_from = log.stat().st_size if log.exists() else 0
         self.ingest = self._spawn("ingest", [sys.executable, "-m", "hub_server.cli", "ingest"])
 
-    def _wait_ingest_subscribed(self, timeout: float = 30) -> None:
+    def wait_ingest_subscribed(self, timeout: float = 30) -> None:
         """Until this run of the worker has subscribed: stopped before that, it leaves no persistent
         session, and what benches send meanwhile waits for their 20 s resend instead of for the worker."""
         deadline = time.monotonic() + timeout
@@ -197,7 +197,7 @@ class Stack:
 
     def stop_ingest(self, kill: bool = False) -> None:
         if self.ingest and self.ingest.poll() is None:
-            self._wait_ingest_subscribed()
+            self.wait_ingest_subscribed()
         if kill and self.ingest and self.ingest.poll() is None:
             self.ingest.kill()
             self.ingest.wait()

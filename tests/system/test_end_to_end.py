@@ -81,7 +81,11 @@ def test_a_malformed_ack_is_logged_and_loses_nothing(stack):
                         "-t", contract.TOPIC_ROOT + "zenica-1/ack", "-q", "1", "-m", garbage.decode("latin-1")], check=True)
     wait_for(lambda: sum("ignored ack message" in line for line in bench.lines) >= 4)
     assert bench.status()["outbox"] == 1
+    # Standing in for the ingest took over its broker session, queue included: the proposal now waits
+    # for the bench's 20 s resend, or, as here, for its next boot (after a power cut, outbox intact).
     stack.start_ingest()
+    stack.wait_ingest_subscribed()
+    bench.power_cut().wait_ready()
     wait_for(lambda: bench.status()["outbox"] == 0)
     assert len(stack.proposals()) == 1
 
