@@ -52,7 +52,9 @@ class Background:
 def pytest_collection_finish(session):
     for item in session.items:
         marker = item.get_closest_marker("background")
-        if marker and item.nodeid not in _BACKGROUND:
+        skipped = item.get_closest_marker("skip") or any(
+            m.args and m.args[0] is True for m in item.iter_markers("skipif"))
+        if marker and not skipped and item.nodeid not in _BACKGROUND:
             started = marker.kwargs["start"]()  # (argv, env, timeout) or a reason to skip
             _BACKGROUND[item.nodeid] = Background(*started) if isinstance(started, tuple) else started
 
@@ -62,7 +64,7 @@ def background(request):
     """The marker's subprocess: (return code, output) once it ends; skips with its start's reason."""
     started = _BACKGROUND.get(request.node.nodeid)
     if started is None:
-        pytest.fail("a background test must carry @pytest.mark.background(start=...)")
+        pytest.fail("a background test must carry @pytest.mark.background(start=...) and not be skipped")
     if isinstance(started, str):
         pytest.skip(started)
     return started.result()
