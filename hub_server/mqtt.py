@@ -7,6 +7,7 @@ so an operator keeps one secret; the broker holds only their hashes (hub broker-
 """
 import hashlib
 import hmac
+import socket
 
 import paho.mqtt.client as mqtt
 from benchcore import contract
@@ -57,14 +58,63 @@ def role_password(role: str, secret: str | None = None) -> str:
     return hmac.new(secret.encode(), b"link-broker-role:" + role.encode(), hashlib.sha256).hexdigest()
 
 
-def hub_client(role: str, *, persistent: bool = False, manual_ack: bool = False) -> mqtt.Client:
+class _ReadAhead:
+    """A plain TCP socket that paho reads from a buffer filled 64 KB at a time: paho reads each packet
+    with three or more recv calls (its type, each byte of its length, the rest), so a burst of
+    proposals cost the ingest about four system calls each (profiled: docs/scaling.md). pending() is
+    how paho learns that buffered bytes are waiting (it asks TLS sockets the same), so none waits for
+    the socket to become readable again. Writes go straight to the socket."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock, self._buf, self._pos = sock, b"", 0
+
+    def recv(self, bufsize: int) -> bytes:
+        pos = self._pos
+        if pos >= len(self._buf):
+            data = self._sock.recv(65536)  # BlockingIOError, OSError and b"" (closed) reach paho as they are
+            if not data:
+                return data
+            self._buf, pos = data, 0
+        self._pos = pos + bufsize
+        return self._buf[pos:pos + bufsize]
+
+    def pending(self) -> int:
+        return len(self._buf) - self._pos
+
+    def send(self, data) -> int:
+        return self._sock.send(data)
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def setblocking(self, flag: bool) -> None:
+        self._sock.setblocking(flag)
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class _ReadAheadClient(mqtt.Client):
+    """paho's client reading through _ReadAhead on a plain TCP connection (a TLS or websocket one is
+    left as paho makes it). _create_socket is paho's own (2.2, pinned in pyproject.toml)."""
+
+    def _create_socket(self):
+        sock = super()._create_socket()
+        return _ReadAhead(sock) if type(sock) is socket.socket else sock
+
+
+def hub_client(role: str, *, persistent: bool = False, manual_ack: bool = False, read_ahead: bool = False) -> mqtt.Client:
     """A paho client logged in as the hub's role user; its client id is that user (the broker
     enforces it). persistent: the broker keeps the session's subscriptions and QoS 1 messages
-    while the process is down (the ingest's)."""
+    while the process is down (the ingest's). read_ahead: reads through _ReadAhead (the ingest's)."""
     if role.split("-")[0] not in ROLES:
         raise ValueError(f"unknown hub role {role!r}")
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=role_user(role),
-                         clean_session=not persistent, manual_ack=manual_ack)
+    client = (_ReadAheadClient if read_ahead else mqtt.Client)(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=role_user(role), clean_session=not persistent,
+        manual_ack=manual_ack)
     client.username_pw_set(role_user(role), role_password(role))
     client.reconnect_delay_set(1, 30)
     return client

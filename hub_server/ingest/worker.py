@@ -28,7 +28,7 @@ from hub_server.fleet.services import (MessageRejected, bench_seen, bench_status
                                        downlink_sign, json_object, message_verify, rejection_count,
                                        sequence_accept)
 from hub_server.mqtt import MAX_PAYLOAD, UPLINK_LEAVES, hub_client, topic_filter, topic_parts
-from hub_server.proposals.services import ProposalRejected, proposal_store, proposals_store
+from hub_server.proposals.services import ProposalRejected, proposal_parse, proposal_store, proposals_store
 
 log = logging.getLogger("hub.ingest")
 SUBSCRIPTIONS = tuple(topic_filter(leaf) for leaf in UPLINK_LEAVES)
@@ -107,6 +107,7 @@ class Verified:
     key_id: str
     record: bytes = b""  # a proposal's record line and its meta
     meta: dict | None = None
+    parsed: tuple | None = None  # a proposal's record, read once: proposal_parse's (fields, raw)
     number: int | None = None  # the connection it came on (IngestWorker._ackable)
     proposal_id: str | None = None  # set once stored
 
@@ -121,7 +122,7 @@ class IngestWorker:
         # it is clean: Mosquitto keeps handing a dead worker's persistent session its share of the
         # messages (eclipse-mosquitto#1747), so half the proposals would wait out every bench resend.
         # Nothing is lost either way: a bench keeps each proposal until the hub's ack names it.
-        self.client = hub_client(role, persistent=not shared, manual_ack=True)
+        self.client = hub_client(role, persistent=not shared, manual_ack=True, read_ahead=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_disconnect = self._on_disconnect
@@ -224,7 +225,7 @@ class IngestWorker:
         for number, msg, bench_id, leaf in items:
             try:
                 item = self._verify(msg, bench_id, leaf, bench=benches.get(bench_id))
-            except MessageRejected as exc:
+            except (MessageRejected, ProposalRejected) as exc:
                 self._reject(bench_id, leaf, str(exc))
                 done.append((number, msg, None))
                 continue
@@ -290,9 +291,10 @@ class IngestWorker:
     def _release(self, client, done):
         """After the commit: the signed ack to each bench, then the broker's PUBACK (in that order,
         as before batching: a worker dying between the two costs a redelivery, never a proposal)."""
+        now = int(time.time())
         for number, msg, item in done:
             if item is not None:
-                ack = ack_message(ids=[item.proposal_id], now=int(time.time()), boot=item.meta.get(contract.boot))
+                ack = ack_message(ids=[item.proposal_id], now=now, boot=item.meta.get(contract.boot))
                 client.publish(contract.topic(item.bench.pk, contract.ack),
                                downlink_sign(bench=item.bench, leaf=contract.ack, msg=ack, key_id=item.key_id), qos=1)
             if self._ackable(number):
@@ -333,8 +335,9 @@ class IngestWorker:
 
     def _verify(self, msg, bench_id, leaf, bench=None) -> "Verified":
         """Everything before the transaction: size, topic, the bench (read afresh for the message or its
-        batch), its signature, the JSON. MessageRejected for a message that must not be stored (a
-        rotated key's first use is recorded, as it always was, outside the proposal's transaction)."""
+        batch), its signature, the JSON (a proposal's record too, read once here and passed along).
+        MessageRejected or ProposalRejected for a message that must not be stored (a rotated key's first
+        use is recorded, as it always was, outside the proposal's transaction)."""
         if len(msg.payload) > MAX_PAYLOAD:
             raise MessageRejected("payload too large")
         if leaf not in UPLINK_LEAVES:
@@ -347,6 +350,7 @@ class IngestWorker:
         if leaf == contract.proposal:
             record, _, meta_line = body.partition(b"\n")
             verified.record, verified.meta = record, json_object(meta_line, contract.SPECS["meta"])
+            verified.parsed = proposal_parse(bench_id=bench.pk, record=record)
         return verified
 
     @staticmethod
@@ -354,7 +358,7 @@ class IngestWorker:
         """The batch's verified proposals in one multi-row INSERT per table, inside the caller's
         transaction; created for each. Raises (BatchNeedsSavepoints or a database error) for the caller
         to roll back and store them again one by one, each in a savepoint."""
-        outcome = proposals_store([(item.bench, item.record, item.meta) for item in items])
+        outcome = proposals_store([(item.bench, item.parsed, item.meta) for item in items])
         for item, (proposal_id, _) in zip(items, outcome):
             item.proposal_id = proposal_id
         return [created for _, created in outcome]

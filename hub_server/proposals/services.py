@@ -21,12 +21,22 @@ def parse_proposal_message(*, bench_id: str, payload: bytes, now: datetime | Non
     """The fields of a proposal's record, held to benchcore.contract.SPECS[contract.proposal]; ProposalRejected
     naming the first thing wrong. Name and contact come sealed (benchcore.seal) or, from benches
     older than sealing, in clear; either way they are kept only with consent."""
+    return proposal_parse(bench_id=bench_id, record=payload, now=now)[0]
+
+
+def proposal_parse(*, bench_id: str, record: bytes, now: datetime | None = None) -> tuple[dict, dict]:
+    """(fields, raw): parse_proposal_message's fields and the record's JSON object as sent (its boot, n
+    and uptime date it), from ONE reading of the record; ProposalRejected as parse_proposal_message."""
     from hub_server.fleet.services import strict_json
 
     try:
-        msg = strict_json(payload)
+        msg = strict_json(record)
     except ValueError as exc:
         raise ProposalRejected(f"payload is not protocol JSON ({str(exc)[:60]})")
+    return _proposal_fields(bench_id, msg, now), msg
+
+
+def _proposal_fields(bench_id: str, msg, now: datetime | None) -> dict:
     try:
         contract.check(msg, contract.SPECS[contract.proposal])
     except ValueError as exc:
@@ -101,14 +111,12 @@ def proposal_store(*, bench_id: str, record: bytes, meta: dict | None = None,
     a batch of proposals in one transaction (a savepoint each) and acks them only after its commit.
     Raises ProposalRejected (the caller rolls back to its savepoint: the erased path writes first)."""
     from hub_server.fleet.models import Delivery
-    from hub_server.fleet.services import strict_json
     from hub_server.proposals.store import delivery_insert, proposal_insert
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("proposal_store writes in the caller's transaction: call proposal_receive")
     now = datetime.now(timezone.utc)
-    fields = parse_proposal_message(bench_id=bench_id, payload=record, now=now)
-    raw = strict_json(record)
+    fields, raw = proposal_parse(bench_id=bench_id, record=record, now=now)
     boot, n = raw.get("boot", 0), raw.get("n", 0)
     created_at, dated_by = _dating(raw, meta or {}, now)
     fields["created"] = created_at
@@ -145,40 +153,37 @@ class BatchNeedsSavepoints(Exception):
     of another bench): the caller rolls back and stores the batch again one by one, each in a savepoint."""
 
 
-def proposals_store(items) -> list[tuple[str, bool]]:
+def proposals_store(items, now: datetime | None = None) -> list[tuple[str, bool]]:
     """proposal_store for a batch, in arrival order, with one multi-row INSERT per table instead of two
-    statements a proposal: items are (bench, record, meta) the caller has verified; returns (id, created)
-    for each, as proposal_store one after the other would have. Inside the caller's transaction.
+    statements a proposal: items are (bench, parsed, meta) the caller has verified, parsed being
+    proposal_parse's (fields, raw) of the record (read once, outside the transaction); returns (id,
+    created) for each, as proposal_store one after the other would have. Inside the caller's transaction.
 
     Only the usual cases are done here: new proposals and copies of the same bench's (stored before, or
     earlier in the batch; a copy counts in its delivery's copies). Anything else raises
-    BatchNeedsSavepoints before the caller commits, so refusals and erased ids keep their one path."""
+    BatchNeedsSavepoints before the caller commits, so refusals and erased ids keep their one path.
+    The rows go to the database as values (proposals.store.insert_values), without model instances."""
     from hub_server.fleet.models import Delivery
-    from hub_server.fleet.services import strict_json
     from hub_server.proposals.store import deliveries_insert, proposals_insert
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("proposals_store writes in the caller's transaction")
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)
     ids, first, proposals, deliveries = [], {}, [], []
-    for bench, record, meta in items:
-        try:
-            fields = parse_proposal_message(bench_id=bench.pk, payload=record, now=now)
-        except ProposalRejected as exc:
-            raise BatchNeedsSavepoints(str(exc)) from exc
-        pid = fields.pop("id")
+    for bench, (fields, raw), meta in items:
+        pid = fields["id"]
         ids.append(pid)
         if pid in first:  # the same id twice in one batch: the later one is a copy, if the same bench's
-            if first[pid].bench_id != bench.pk:
+            if first[pid] != bench.pk:
                 raise BatchNeedsSavepoints(f"proposal id {pid} sent by two benches")
             continue
-        raw = strict_json(record)
-        fields["created"], dated_by = _dating(raw, meta or {}, now)
-        first[pid] = Proposal(id=pid, bench=bench, **fields)
-        proposals.append(first[pid])
-        deliveries.append(Delivery(proposal_id=pid, bench=bench, boot=raw.get("boot", 0), n=raw.get("n", 0),
-                                   dated_by=dated_by))
-    inserted = proposals_insert(proposals)
+        first[pid] = bench.pk
+        row = dict(fields, bench_id=bench.pk)
+        row["created"], dated_by = _dating(raw, meta or {}, now)
+        proposals.append(row)
+        deliveries.append({"proposal_id": pid, "bench_id": bench.pk, "boot": raw.get("boot", 0),
+                           "n": raw.get("n", 0), "dated_by": dated_by})
+    inserted = proposals_insert(proposals, now)
     if any(inserted.values()):
         raise BatchNeedsSavepoints("an erased idea's id")
     taken = [pid for pid in first if pid not in inserted]
@@ -186,19 +191,22 @@ def proposals_store(items) -> list[tuple[str, bool]]:
         erased = Exists(ErasedProposal.objects.filter(pk=OuterRef("pk")))
         for pid, bench_id, was_erased in (Proposal.objects.filter(pk__in=taken).annotate(erased=erased)
                                           .values_list("pk", "bench_id", "erased")):
-            if was_erased or bench_id != first[pid].bench_id:
+            if was_erased or bench_id != first[pid]:
                 raise BatchNeedsSavepoints(f"proposal id {pid} erased or another bench's")
     # "Did a later one of the bench come first?": the database answers for what it held before the
     # batch; the batch's own earlier new proposals are compared here.
     latest, earlier_later = {}, set()
-    new = [d for d in deliveries if d.proposal_id in inserted]
+    new = [d for d in deliveries if d["proposal_id"] in inserted]
     for d in new:
-        if latest.get(d.bench_id, (-1, -1)) > (d.boot, d.n):
-            earlier_later.add(d.proposal_id)
-        latest[d.bench_id] = max(latest.get(d.bench_id, (-1, -1)), (d.boot, d.n))
-    for pid in sorted(deliveries_insert(new, earlier_later)):
-        d = next(d for d in new if d.proposal_id == pid)
-        log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", pid, d.bench_id, d.boot, d.n)
+        key = (d["boot"], d["n"])
+        if latest.get(d["bench_id"], (-1, -1)) > key:
+            earlier_later.add(d["proposal_id"])
+        latest[d["bench_id"]] = max(latest.get(d["bench_id"], (-1, -1)), key)
+    late = deliveries_insert(new, earlier_later, now)
+    for d in new:
+        if d["proposal_id"] in late:
+            log.warning("proposal %s of %s arrived after a later one (boot %d, n %d)", d["proposal_id"],
+                        d["bench_id"], d["boot"], d["n"])
     # Copies: every occurrence of a taken id, every one after the first of an inserted id.
     outcome, answered, copies = [], set(), {}
     for pid in ids:

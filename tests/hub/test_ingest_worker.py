@@ -296,3 +296,48 @@ def test_one_id_from_two_benches_in_one_batch_is_stored_for_the_first_and_refuse
     assert sorted(Proposal.objects.values_list("title", "bench_id")) == [("Moje", "lb-1"), ("Sjena", "lb-2")]
     assert broker.published == [contract.TOPIC_ROOT + "lb-1/ack", contract.TOPIC_ROOT + "lb-2/ack"] and sorted(broker.acked) == [1, 2, 3]
     assert worker.counters["rejected"] == 1 and worker.counters["stored"] == 2
+
+
+def _row(table, key, value):
+    """A stored row as the driver returns it, by column (what the database holds, not the ORM's view)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE {key} = %s", [value])
+        names = [c[0] for c in cursor.description]
+        return dict(zip(names, cursor.fetchone()))
+
+
+def test_a_batch_stores_the_same_values_as_the_orm_one_by_one():
+    """The batch's rows are built as values, without model instances: every column must hold what
+    proposal_receive (the ORM: defaults, each field's conversion) stores for the same record."""
+    import json
+
+    from benchcore import protocol
+
+    from hub_server.proposals.services import proposal_receive
+
+    a, b = _benches("lb-1", "lb-2")
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    pairs = []
+    for created in (1_760_000_000, None):  # the bench's clock set, and not (dated from its uptime)
+        records = []
+        for bench in (a, b):
+            bench.n += 1
+            pid = protocol.new_proposal_id()
+            record = protocol.encode_proposal(bench.id, pid, {"title": "Ista", "body": "Isti tekst", "category": "other",
+                                                              "consent": True, "lang": "en"},
+                                              created, 40, 1, bench.n)
+            topic = contract.TOPIC_ROOT + f"{bench.id}/proposal"
+            records.append((pid, topic, bytes(protocol.proposal_payload(topic, record, 1, 100, 1_760_000_100,
+                                                                        "k1", bench.key))))
+        (pid_a, topic_a, payload_a), (pid_b, _, payload_b) = records
+        worker.handle_batch(broker, _as_received((topic_a, payload_a), a.proposal("Druga")[:2]))  # the batch path
+        record_b, _, meta_b = payload_b.rpartition(b"\n")[0].partition(b"\n")
+        proposal_receive(bench_id="lb-2", record=record_b, meta=json.loads(meta_b))  # the ORM, one by one
+        pairs.append((pid_a, pid_b))
+    differ = {"id", "proposal_id", "bench_id", "receipt", "received", "n"}
+    for pid_a, pid_b in pairs:
+        for table, key in (("proposals_proposal", "id"), ("fleet_delivery", "proposal_id")):
+            batch, orm = _row(table, key, pid_a), _row(table, key, pid_b)
+            assert {k: (v, type(v)) for k, v in batch.items() if k not in differ} == \
+                   {k: (v, type(v)) for k, v in orm.items() if k not in differ}, table
+            assert type(batch["received"]) is type(orm["received"])
