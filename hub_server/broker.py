@@ -91,18 +91,31 @@ def write_broker_files(*, out: Path, port: int | None, hub_users: dict, bench_ha
     out.mkdir(parents=True, exist_ok=True)
     if tls_port is not None:
         ensure_certificates(out, tls_names or [tls_host or host])
-    lines = [f"{user}:{h}" for user, (h, _) in sorted(hub_users.items())]
-    lines += [f"{bench}:{h}" for bench, h in sorted(bench_hashes.items()) if h]
-    passwd = out / "passwd"
-    tmp = passwd.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.chmod(0o600)
-    tmp.replace(passwd)
-    (out / "acl").write_text(render_acl(hub_roles={u: g for u, (_, g) in hub_users.items()}))
+    write_credentials(out=out, hub_users=hub_users, bench_hashes=bench_hashes)
     conf = out / "mosquitto.conf"
     conf.write_text(render_config(port=port, data_dir=out.resolve(), host=host, tls_port=tls_port,
                                   tls_host=tls_host))
     return conf
+
+
+def write_credentials(*, out: Path, hub_users: dict, bench_hashes: dict) -> None:
+    """passwd and acl, each replaced whole: the broker may reread them at any moment."""
+    lines = [f"{user}:{h}" for user, (h, _) in sorted(hub_users.items())]
+    lines += [f"{bench}:{h}" for bench, h in sorted(bench_hashes.items()) if h]
+    for name, text in (("passwd", "\n".join(lines) + "\n"),
+                       ("acl", render_acl(hub_roles={u: g for u, (_, g) in hub_users.items()}))):
+        tmp = out / f".{name}.{os.getpid()}.tmp"
+        tmp.write_text(text)
+        tmp.chmod(0o600 if name == "passwd" else 0o644)
+        tmp.replace(out / name)
+
+
+def hub_users() -> dict:
+    """{username: (password hash, grants)} of the hub's own broker users (hub_server.mqtt roles)."""
+    from hub_server import mqtt
+
+    return {mqtt.role_user(role): (password_hash(mqtt.role_password(role)), mqtt.ROLES[role.split("-")[0]])
+            for role in mqtt.role_names()}
 
 
 # -- TLS: the hub's own CA and the broker's server certificate -------------------------------------

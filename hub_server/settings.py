@@ -225,6 +225,12 @@ MQTT = {
     # broker users hub-ingest, hub-ingest-2, ...: one per ingest worker of a shared subscription
     "ingest_workers": int(os.environ.get("MQTT_INGEST_WORKERS", "1")),
 }
+# The broker follows the hub: where `hub broker-config --out` wrote the broker's files, and the command
+# that makes Mosquitto reread them (e.g. "systemctl reload mosquitto"). Set both, and registering or
+# provisioning a bench rewrites the password file and ACL and runs the command once the change is
+# committed (hub_server/fleet/broker_sync.py); unset, an operator runs broker-config and reloads.
+HUB_BROKER_DIR = os.environ.get("HUB_BROKER_DIR", "")
+HUB_BROKER_RELOAD = os.environ.get("HUB_BROKER_RELOAD", "")
 # The broker as the benches reach it (written into config.json by `bench provision`): the hub's own
 # connection may be on loopback while benches come through the public address.
 BENCH_MQTT = {

@@ -85,6 +85,7 @@ class Stack:
         self.hub_password = secrets.token_urlsafe(12)
         self.database_url = os.environ.get("STACK_DATABASE_URL") or "sqlite:///" + str(self.dir / "hub.sqlite3")
         self.web_port = None
+        self.extra_env = {}  # settings for the hub's processes started from now on
         self.broker = self.ingest = self.web = self.downlink = self.release_worker = None
         self.benches: dict[str, BenchProcess] = {}
         self._logs = []
@@ -98,6 +99,7 @@ class Stack:
             "HUB_STATIC_ROOT": str(self.dir / "static"), "PYTHONUNBUFFERED": "1",
             "HUB_RELEASES_DIR": str(self.dir / "releases"), "HUB_RELEASE_KEY_FILE": str(self.dir / "release_key.pem"),
         })
+        env.update(self.extra_env)
         if self.web_port:
             env["HUB_RELEASES_URL"] = f"http://127.0.0.1:{self.web_port}/releases/"
         return env
@@ -173,6 +175,11 @@ class Stack:
         self.write_broker_config()
         self.broker.send_signal(signal.SIGHUP)
         time.sleep(0.3)
+
+    def broker_follows_hub(self) -> None:
+        """The hub's processes started from now on hand the broker new benches' credentials themselves
+        (HUB_BROKER_DIR, HUB_BROKER_RELOAD: hub_server/fleet/broker_sync.py), as a production hub does."""
+        self.extra_env.update(HUB_BROKER_DIR=str(self.dir / "broker"), HUB_BROKER_RELOAD=f"kill -HUP {self.broker.pid}")
 
     def stop_broker(self) -> None:
         _stop(self.broker)

@@ -11,6 +11,7 @@ from django.db.models import F
 from hub_server import signing
 from hub_server.broker import password_hash
 from hub_server.fleet import messages
+from hub_server.fleet.broker_sync import broker_sync_on_commit
 from hub_server.fleet.models import Bench, DeadLetter, RejectedMessage
 from hub_server.mqtt import MAX_PAYLOAD
 
@@ -35,7 +36,8 @@ def bench_issue_credentials(*, bench: Bench) -> dict:
     ones in the same transaction: the way to recover from a stolen or copied bench. Nothing of
     the old key goes into the new one, and nothing crosses the network: the result is shown once
     and reaches the bench over USB (`bench provision`). The old password stops working when the
-    broker rereads its password file (`hub broker-config`, then SIGHUP); the old key at once.
+    broker rereads its password file (broker_sync after the commit, or `hub broker-config` + SIGHUP);
+    the old key at once.
     The key number keeps rising, so the hub never confuses a new key with an old one."""
     password = secrets.token_urlsafe(18)
     key = secrets.token_bytes(32)
@@ -46,6 +48,7 @@ def bench_issue_credentials(*, bench: Bench) -> dict:
         Bench.objects.filter(pk=bench.pk).update(mqtt_password_hash=password_hash(password), key_id=key_id,
                                                  key=key.hex(), next_key_id="", next_key="")
         # Contact details of ideas stay readable: they are sealed to the hub, not to this key.
+        broker_sync_on_commit()
         log.info("bench %s: new broker password and signing key %s; the old ones are revoked", bench.pk, key_id)
     from hub_server.fleet.seal import seal_public_modulus
 
@@ -210,5 +213,6 @@ def bench_provision(*, bench_id: str, municipality: str, mqtt_password_hash: str
             for name, value in fields.items():
                 setattr(bench, name, value)
             bench.save(update_fields=list(fields))
+        broker_sync_on_commit()
     log.info("bench %s provisioned (key %s)", bench_id, key_id)
     return bench

@@ -3,8 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from hub_server import mqtt
-from hub_server.broker import password_hash, write_broker_files
+from hub_server.broker import hub_users, write_broker_files
 from hub_server.fleet.models import Bench
 
 
@@ -34,10 +33,8 @@ class Command(BaseCommand):
         if opts["no_plain"] and opts["no_tls"]:
             raise SystemExit("hub broker-config: --no-plain and --no-tls leave the broker without a listener")
         hashes = dict(Bench.objects.values_list("id", "mqtt_password_hash"))
-        hub_users = {mqtt.role_user(role): (password_hash(mqtt.role_password(role)),
-                                            mqtt.ROLES[role.split("-")[0]]) for role in mqtt.role_names()}
         conf = write_broker_files(out=opts["out"], port=None if opts["no_plain"] else opts["port"],
-                                  host=opts["host"], hub_users=hub_users, bench_hashes=hashes,
+                                  host=opts["host"], hub_users=hub_users(), bench_hashes=hashes,
                                   tls_port=None if opts["no_tls"] else opts["tls_port"], tls_host=opts["tls_host"],
                                   tls_names=opts["tls_name"] or [settings.MQTT["host"]])
         self.stdout.write(str(conf))
