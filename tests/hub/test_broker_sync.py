@@ -59,3 +59,14 @@ def test_without_the_setting_the_hub_leaves_the_broker_to_its_operator(tmp_path,
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         bench_register(bench_id="tz-4", municipality="Tuzla")
     assert not callbacks and not (tmp_path / "passwd").exists()  # nothing queued for the broker
+
+
+def test_a_deleted_bench_leaves_the_password_file(broker_dir, django_capture_on_commit_callbacks):
+    from hub_server.fleet.models import Bench
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bench_register(bench_id="tz-5", municipality="Tuzla")
+    assert "tz-5" in _passwd(broker_dir)
+    with django_capture_on_commit_callbacks(execute=True):
+        Bench.objects.filter(pk="tz-5").delete()
+    assert "tz-5" not in _passwd(broker_dir) and "hub-ingest" in _passwd(broker_dir)
