@@ -36,6 +36,27 @@ class StreamReader:
         return n
 
 
+class StreamWriter:
+    """asyncio.StreamWriter with MicroPython's awrite() and aclose() (microdot used to add them)."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def get_extra_info(self, name, default=None):
+        return self._writer.get_extra_info(name, default)
+
+    async def awrite(self, data):
+        self._writer.write(bytes(data))
+        await self._writer.drain()
+
+    async def aclose(self):
+        self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except OSError:
+            pass
+
+
 async def readable(sock):
     await sock.fill()
 
@@ -52,6 +73,8 @@ def install():
         return
 
     async def handle_request(self, reader, writer):
+        if not hasattr(writer, "awrite"):
+            writer = StreamWriter(writer)
         return await serve(self, StreamReader(reader), writer)
 
     handle_request.wraps_streams = True

@@ -1,4 +1,4 @@
-"""The portal's HTTP server: microdot's routing behind the limits a bench needs with many phones.
+"""The portal's HTTP server: microdot-style routing (benchcore.web) behind the limits a bench needs with many phones.
 
 microdot reads a request line and headers with unbounded readline() and has no timeouts or
 connection limits; on a 100 KB heap one hostile phone could take the bench down, and a head read by
@@ -24,7 +24,7 @@ is reached the oldest idle one is closed to make room."""
 import asyncio
 import gc
 
-from microdot.microdot import Microdot, NoCaseDict, Request, Response
+from benchcore.web import Microdot, NoCaseDict, Request
 
 from benchcore.compat import const, ticks_diff, ticks_ms
 
@@ -377,12 +377,11 @@ class PortalServer(Microdot):
             return
         res = await self.dispatch_request(req)
         del req
-        if res != Response.already_handled:
-            await _write_response(res, writer, slot)
+        await _write_response(res, writer, slot)
         await writer.aclose()
 
     async def _read_request(self, reader, client, slot):
-        """A microdot Request, or the canned answer (bytes; None to just close)."""
+        """A Request, or the canned answer (bytes; None to just close)."""
         buf = slot.buf
         got = await slot.line(reader, True)
         if got is not None and got[0] == got[1]:  # one empty line before the request line is allowed
@@ -483,7 +482,7 @@ class PortalServer(Microdot):
 
 
 async def _write_response(res, writer, slot):
-    """microdot's Response written through the slot's buffer: head and body in _LINE-byte writes,
+    """The Response written through the slot's buffer: head and body in _LINE-byte writes,
     a file read into the buffer, a generator's chunks gathered in it."""
     res.complete()
     code = res.status_code
