@@ -121,6 +121,7 @@ class Microdot:
         self.before_request_handlers = []
         self.after_request_handlers = []
         self.error_handlers = {}
+        self.server = None
 
     def route(self, path, methods=("GET",)):
         def decorated(f):
@@ -192,5 +193,8 @@ class Microdot:
         return res
 
     async def start_server(self, host="0.0.0.0", port=80):
-        server = await asyncio.start_server(self.handle_request, host, port)
-        await server.wait_closed()
+        self.server = await asyncio.start_server(self.handle_request, host, port)
+        await self.server.wait_closed()
+
+    def shutdown(self):
+        self.server.close()
