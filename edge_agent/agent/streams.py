@@ -1,5 +1,5 @@
 """The MicroPython calls the firmware's portal server makes (readinto on its stream, a wait for
-readable bytes, asyncio's sleep_ms and wait_for_ms), on CPython's asyncio, put in from here: the
+readable bytes, asyncio's sleep_ms), on CPython's asyncio, put in from here: the
 firmware carries no CPython code and no new names for it (each name in an .mpy is interned on the
 ESP32 for good; a few more pushed a 1,000-letter submission out of the simulated heap). install()
 runs before the portal is built (use_firmware) and touches this process's asyncio only."""
@@ -9,10 +9,6 @@ import types
 
 async def sleep_ms(ms):
     await asyncio.sleep(ms / 1000)
-
-
-def wait_for_ms(awaitable, ms):
-    return asyncio.wait_for(awaitable, ms / 1000)
 
 
 class StreamReader:
@@ -64,7 +60,7 @@ async def readable(sock):
 def install():
     if not hasattr(asyncio, "core"):  # benchcore.server imports it; its one use is replaced below
         asyncio.core = types.ModuleType("asyncio.core")
-    asyncio.sleep_ms, asyncio.wait_for_ms = sleep_ms, wait_for_ms
+    asyncio.sleep_ms = sleep_ms
     from benchcore import server
 
     server._readable = readable
