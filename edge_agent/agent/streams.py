@@ -1,5 +1,5 @@
 """The MicroPython calls the firmware's portal server makes (readinto on its stream, a wait for
-readable bytes, asyncio's sleep_ms and wait_for_ms), on CPython's asyncio, put in from here: the
+readable bytes, asyncio's sleep_ms), on CPython's asyncio, put in from here: the
 firmware carries no CPython code and no new names for it (each name in an .mpy is interned on the
 ESP32 for good; a few more pushed a 1,000-letter submission out of the simulated heap). install()
 runs before the portal is built (use_firmware) and touches this process's asyncio only."""
@@ -9,10 +9,6 @@ import types
 
 async def sleep_ms(ms):
     await asyncio.sleep(ms / 1000)
-
-
-def wait_for_ms(awaitable, ms):
-    return asyncio.wait_for(awaitable, ms / 1000)
 
 
 class StreamReader:
@@ -36,6 +32,27 @@ class StreamReader:
         return n
 
 
+class StreamWriter:
+    """asyncio.StreamWriter with MicroPython's awrite() and aclose() (microdot used to add them)."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def get_extra_info(self, name, default=None):
+        return self._writer.get_extra_info(name, default)
+
+    async def awrite(self, data):
+        self._writer.write(bytes(data))
+        await self._writer.drain()
+
+    async def aclose(self):
+        self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except OSError:
+            pass
+
+
 async def readable(sock):
     await sock.fill()
 
@@ -43,7 +60,7 @@ async def readable(sock):
 def install():
     if not hasattr(asyncio, "core"):  # benchcore.server imports it; its one use is replaced below
         asyncio.core = types.ModuleType("asyncio.core")
-    asyncio.sleep_ms, asyncio.wait_for_ms = sleep_ms, wait_for_ms
+    asyncio.sleep_ms = sleep_ms
     from benchcore import server
 
     server._readable = readable
@@ -52,6 +69,8 @@ def install():
         return
 
     async def handle_request(self, reader, writer):
+        if not hasattr(writer, "awrite"):
+            writer = StreamWriter(writer)
         return await serve(self, StreamReader(reader), writer)
 
     handle_request.wraps_streams = True

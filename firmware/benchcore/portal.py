@@ -9,8 +9,6 @@ import json
 import sys
 import time
 
-from microdot.microdot import Response
-
 from benchcore import VERSION, pages, protocol
 from benchcore.clock import uptime
 from benchcore.compat import const, file_size
@@ -18,6 +16,7 @@ from benchcore.forms import FormError, parse_urlencoded, validate_proposal
 from benchcore.i18n import pick_language, strings
 from benchcore.outbox import OutboxFull
 from benchcore.server import PortalServer, TokenBuckets
+from benchcore.web import Response
 
 _DIGEST_ITEMS = const(20)
 # The form and other pages vary by language and encoding; revalidate (ETag) rather than guess.

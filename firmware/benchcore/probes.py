@@ -3,9 +3,8 @@
 The captive DNS sends every name to the bench, so any request whose Host is not the bench itself
 is a probe or a page the phone wanted from the internet: it goes to the portal. The table of hosts
 and paths, with what each OS expects, is in docs/captive-portal.md."""
-from microdot import Response
-
 from benchcore.compat import const, ticks_diff, ticks_ms
+from benchcore.web import Response
 
 _RELEASED_MAX = const(16)
 # Apple's probes (iOS, macOS): "Success" means online; anything else opens the sheet.

@@ -1,4 +1,4 @@
-"""The portal's HTTP server: microdot's routing behind the limits a bench needs with many phones.
+"""The portal's HTTP server: microdot-style routing (benchcore.web) behind the limits a bench needs with many phones.
 
 microdot reads a request line and headers with unbounded readline() and has no timeouts or
 connection limits; on a 100 KB heap one hostile phone could take the bench down, and a head read by
@@ -7,7 +7,8 @@ MAX_ACTIVE request slots owns one preallocated _LINE-byte buffer: the head is re
 readinto() line by line, only the headers the portal uses are kept (as short strings), the others
 are dropped as they pass, and the same buffer then carries the response out in _LINE-byte writes
 (pages come as generators of small chunks, files are read into it). The heap sees no allocation
-that grows with the request except the body of a form (≤ MAX_BODY, allocated once, exactly).
+that grows with the request except the body of a form (≤ MAX_BODY, allocated once, exactly, and
+one at a time: the next waits for the answer to the one before to be out).
 
 Limits: a head of at most MAX_HEAD bytes and MAX_HEADERS lines, no line of a kept header longer
 than _LINE (a GET or HEAD request line longer than that is skipped to its end and answered as a
@@ -24,7 +25,7 @@ is reached the oldest idle one is closed to make room."""
 import asyncio
 import gc
 
-from microdot.microdot import Microdot, NoCaseDict, Request, Response
+from benchcore.web import Microdot, NoCaseDict, Request
 
 from benchcore.compat import const, ticks_diff, ticks_ms
 
@@ -230,9 +231,11 @@ class PortalServer(Microdot):
         self._busy = []  # phones with a request being served
         self._waiting = []  # [client, task] of connections waiting for a slot, in arrival order
         self._per_client = {}
-        self._idle = []  # [client, task] of connections that have sent nothing yet, oldest first
+        self._idle = []  # [client, task, ticks_ms] of connections that have sent nothing yet, oldest first
         self._slots = [_Slot() for _ in range(MAX_ACTIVE)]
         self._watchdog = None
+        self._body = None  # the slot whose request body is on the heap: one at a time
+        self._turns = []  # slots waiting for that turn, in arrival order
         self.refused = 0  # connections answered 429/503 without being served (or preempted)
         self.timed_out = 0
         self.evicted = 0  # idle connections closed to make room
@@ -266,11 +269,16 @@ class PortalServer(Microdot):
         return True
 
     async def _watch(self):
-        """While requests are in service: 408 for a head or body too slow, close an answer that
-        is not read, and free a slot for a phone that has none."""
-        while self.active or self._waiting:
+        """While connections are open: close one that has sent nothing for the request timeout,
+        408 for a head or body too slow, close an answer that is not read, and free a slot for a
+        phone that has none."""
+        while self.active or self._waiting or self._idle:
             await asyncio.sleep_ms(_TICK_MS)
             now = ticks_ms()
+            idle = self._idle  # oldest first
+            while idle and ticks_diff(now, idle[0][2]) > self.timeout:
+                self.timed_out += 1
+                idle.pop(0)[1].cancel()  # just closed (handle_request)
             quiet = None
             for slot in self._slots:
                 if slot.task is None or slot.why is not None:
@@ -304,21 +312,19 @@ class PortalServer(Microdot):
         self.connections += 1
         self._per_client[client] = self._per_client.get(client, 0) + 1
         slot = None
-        entry = [client, asyncio.current_task()]
+        entry = [client, asyncio.current_task(), ticks_ms()]
         try:
             # Browsers open connections ahead of need and may never use them: a connection takes
-            # a slot (and its buffer) only once its first bytes have come.
+            # a slot (and its buffer) only once its first bytes have come. The watchdog closes it
+            # after the request timeout (asyncio's wait_for cost ~1.6 KB of heap per connection).
             self._idle.append(entry)
+            if self._watchdog is None:  # runs while connections are open
+                self._watchdog = asyncio.create_task(self._watch())
             try:
-                await asyncio.wait_for_ms(_readable(reader.s), self.timeout)
-            except asyncio.TimeoutError:
-                self.timed_out += 1
-                return await _send(writer, None)  # an idle connection that timed out is just closed
+                await _readable(reader.s)
             finally:
                 if entry in self._idle:
                     self._idle.remove(entry)
-            if self._watchdog is None:  # runs while requests are in service or waiting
-                self._watchdog = asyncio.create_task(self._watch())
             if not self._may_take(entry):
                 self._waiting.append(entry)
                 since = ticks_ms()
@@ -351,6 +357,8 @@ class PortalServer(Microdot):
             if entry in self._waiting:
                 self._waiting.remove(entry)
             if slot is not None:
+                if self._body is slot:
+                    self._body = None
                 slot.task = None
                 self.active -= 1
                 self._busy.remove(client)
@@ -377,12 +385,11 @@ class PortalServer(Microdot):
             return
         res = await self.dispatch_request(req)
         del req
-        if res != Response.already_handled:
-            await _write_response(res, writer, slot)
+        await _write_response(res, writer, slot)
         await writer.aclose()
 
     async def _read_request(self, reader, client, slot):
-        """A microdot Request, or the canned answer (bytes; None to just close)."""
+        """A Request, or the canned answer (bytes; None to just close)."""
         buf = slot.buf
         got = await slot.line(reader, True)
         if got is not None and got[0] == got[1]:  # one empty line before the request line is allowed
@@ -452,6 +459,20 @@ class PortalServer(Microdot):
         if length > DRAIN_LIMIT:
             return 413
         body = b""
+        if 0 < length <= MAX_BODY:
+            # One body on the heap at a time, in arrival order, held until its answer is out
+            # (handle_request lets go): the others wait here, their bytes in the network stack's
+            # buffers. A slow body cannot hold the turn past the request timeout; a request waiting
+            # here brings nothing, so it may lose its slot to a phone without one (QUIET_MS).
+            slot.limit = self.timeout
+            turns = self._turns
+            turns.append(slot)
+            try:
+                while self._body is not None or turns[0] is not slot:
+                    await asyncio.sleep_ms(_WAIT_MS)
+            finally:
+                turns.remove(slot)
+            self._body = slot
         if length:  # the body must flow: a grace, then BODY_RATE bytes a second, else 408
             slot.limit = min(ticks_diff(ticks_ms(), slot.t0) + BODY_GRACE_MS + length * 1000 // BODY_RATE,
                              self.timeout)
@@ -483,7 +504,7 @@ class PortalServer(Microdot):
 
 
 async def _write_response(res, writer, slot):
-    """microdot's Response written through the slot's buffer: head and body in _LINE-byte writes,
+    """The Response written through the slot's buffer: head and body in _LINE-byte writes,
     a file read into the buffer, a generator's chunks gathered in it."""
     res.complete()
     code = res.status_code
