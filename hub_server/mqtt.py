@@ -105,6 +105,15 @@ class _ReadAheadClient(mqtt.Client):
         sock = super()._create_socket()
         return _ReadAhead(sock) if type(sock) is socket.socket else sock
 
+    def loop_read(self, max_packets: int = 1):
+        # paho reads a packet or two per select(); the packets already in the buffer are read now, not
+        # after another select() each: every select() lets go of the interpreter lock, and the busy
+        # worker thread then holds it for a switch interval before this thread gets it back.
+        rc = super().loop_read(max_packets)
+        while rc == mqtt.MQTT_ERR_SUCCESS and isinstance(self._sock, _ReadAhead) and self._sock.pending() > 0:
+            rc = super().loop_read(max_packets)
+        return rc
+
 
 def hub_client(role: str, *, persistent: bool = False, manual_ack: bool = False, read_ahead: bool = False) -> mqtt.Client:
     """A paho client logged in as the hub's role user; its client id is that user (the broker
