@@ -109,7 +109,7 @@ def provision_confirm(request, bench_id: str, body: ConfirmIn):
     try:
         bench = bench_provision(bench_id=bench_id, municipality=offer["municipality"],
                                 mqtt_password_hash=offer["hash"], key_id=offer["key_id"], key=offer["key"],
-                                expected_fingerprint=offer["expects"])
+                                expected_fingerprint=offer["expects"], actor=request.user)
     except ValueError as exc:
         raise HttpError(409, str(exc))
     return {"bench_id": bench.id, "municipality": bench.municipality, "key_id": bench.key_id}

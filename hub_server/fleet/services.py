@@ -22,13 +22,25 @@ class MessageRejected(ValueError):
     """A bench message the hub will not act on; the reason goes to the log and a counter."""
 
 
-def bench_register(*, bench_id: str, municipality: str) -> tuple[Bench, dict]:
+def bench_register(*, bench_id: str, municipality: str, actor=None) -> tuple[Bench, dict]:
     """Create a bench, or re-provision one (new municipality too); returns it with its new
-    credentials (shown once). See bench_issue_credentials."""
+    credentials (shown once). See bench_issue_credentials. actor: who did it (None: the hub's CLI)."""
     with transaction.atomic():
+        before = Bench.objects.filter(pk=bench_id).values("municipality", "key_id").first() or {}
         bench, _ = Bench.objects.update_or_create(id=bench_id, defaults={"municipality": municipality})
         credentials = bench_issue_credentials(bench=bench)
+        _audit_provisioning(bench_id=bench_id, actor=actor, before=before,
+                            after={"municipality": municipality, "key_id": credentials["key_id"]})
     return bench, credentials
+
+
+def _audit_provisioning(*, bench_id: str, actor, before: dict, after: dict) -> None:
+    """In the audit log beside the review decisions: who gave which bench new credentials, and when
+    (a stolen bench is cut off this way, and so could a working one be). No secret is written."""
+    from hub_server.proposals.models import AuditEntry
+
+    AuditEntry.objects.create(actor=actor, verb=AuditEntry.Verb.BENCH_PROVISION, subject=bench_id,
+                              before=before, after=after)
 
 
 def bench_issue_credentials(*, bench: Bench) -> dict:
@@ -192,7 +204,7 @@ def credentials_fingerprint(*, bench: Bench | None) -> str:
 
 
 def bench_provision(*, bench_id: str, municipality: str, mqtt_password_hash: str, key_id: str, key: str,
-                    expected_fingerprint: str) -> Bench:
+                    expected_fingerprint: str, actor=None) -> Bench:
     """Install a bench's new credentials in one step, revoking the old ones (their password hash and
     key are replaced, so the broker and the hub refuse them from the next broker-config reload).
 
@@ -204,6 +216,7 @@ def bench_provision(*, bench_id: str, municipality: str, mqtt_password_hash: str
         bench = Bench.objects.select_for_update().filter(pk=bench_id).first()
         if credentials_fingerprint(bench=bench) != expected_fingerprint:
             raise ValueError(f"bench {bench_id} was provisioned or rotated meanwhile: start again")
+        before = {"municipality": bench.municipality, "key_id": bench.key_id} if bench else {}
         fields = {"municipality": municipality, "mqtt_password_hash": mqtt_password_hash, "key_id": key_id,
                   "key": key, "next_key_id": "", "next_key": "", "status_boot": 0, "status_n": 0,
                   "telemetry_boot": 0, "telemetry_n": 0}
@@ -213,6 +226,8 @@ def bench_provision(*, bench_id: str, municipality: str, mqtt_password_hash: str
             for name, value in fields.items():
                 setattr(bench, name, value)
             bench.save(update_fields=list(fields))
+        _audit_provisioning(bench_id=bench_id, actor=actor, before=before,
+                            after={"municipality": municipality, "key_id": key_id})
         broker_sync_on_commit()
     log.info("bench %s provisioned (key %s)", bench_id, key_id)
     return bench

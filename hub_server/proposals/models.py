@@ -142,6 +142,7 @@ class AuditEntry(models.Model):
         CONTACT_ERASE = "contact_erase", _("Erased the contact details")
         DATA_COPY = "data_copy", _("Gave the citizen a copy of their data")
         ERASE = "erase", _("Erased the idea")
+        BENCH_PROVISION = "bench_provision", _("Gave a bench new credentials")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)

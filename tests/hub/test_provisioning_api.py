@@ -69,3 +69,23 @@ def test_forged_foreign_and_unauthorised_requests_are_refused(client, technician
     refused = offer(client, {"HTTP_AUTHORIZATION": "Bearer " + api_token_create(user=nobody, name="x")})
     assert refused.status_code == 403
     assert not Bench.objects.exists()
+
+
+def test_every_provisioning_is_in_the_audit_log_with_who_and_which_key_and_no_secret(client, technician,
+                                                                                   django_user_model):
+    from hub_server.fleet.services import bench_register
+    from hub_server.proposals.models import AuditEntry
+
+    first = offer(client, technician).json()
+    confirm(client, technician, first)
+    bench_register(bench_id="sa-7", municipality="Sarajevo Centar")  # `hub bench-add` on the hub: no user
+    entries = list(AuditEntry.objects.filter(verb="bench_provision").order_by("id"))
+    assert [(e.actor and e.actor.username, e.subject) for e in entries] == [("tech", "sa-7"), (None, "sa-7")]
+    assert (entries[0].before, entries[0].after) == ({}, {"municipality": "Sarajevo Centar", "key_id": "k1"})
+    assert (entries[1].before["key_id"], entries[1].after["key_id"]) == ("k1", "k2")
+    logged = str([(e.before, e.after) for e in entries])
+    assert first["key"] not in logged and first["mqtt"]["password"] not in logged
+    admin = django_user_model.objects.create_superuser("admin", password="pw-admin-123")
+    client.force_login(admin)
+    page = client.get("/review/audit/", HTTP_ACCEPT_LANGUAGE="bs").content.decode()
+    assert "Dodijelio/la klupi nove pristupne podatke" in page and "sa-7" in page
