@@ -5,7 +5,7 @@ A failing mail server never undoes a submission or a decision: mail.services rec
 """
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from hub_server.mail.services import mail_send
@@ -34,7 +34,8 @@ def send_receipt(*, application_id: int) -> None:
               _("Your application %(title)s to the call %(call)s was received on %(at)s.\n"
                 "Receipt: %(receipt)s\nIt is now frozen; you can read it here: %(url)s\n") % {
                   "title": inert_line(a.title, 160), "call": inert_line(a.call.title_in(language), 160),
-                  "at": timezone.localtime(a.submitted).strftime("%Y-%m-%d %H:%M"), "receipt": a.receipt,
+                  "at": formats.date_format(timezone.localtime(a.submitted), "SHORT_DATETIME_FORMAT"),
+                  "receipt": a.receipt,
                   "url": _url(a.pk)},
               organisation_emails(organisation=a.organisation))
 

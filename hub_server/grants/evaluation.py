@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from hub_server.grants import access, audit, emails
@@ -309,9 +309,13 @@ def ranking(call: Call) -> list[Ranked]:
 
 
 def _reasons(row: Ranked, call: Call, language: str) -> str:
-    parts = [_("Weighted total %(total)s (pass mark %(mark)s).") % {"total": row.total, "mark": call.pass_mark}]
+    def number(value):  # in the reader's language: 3,50 in Bosnian, 3.50 in English
+        return formats.number_format(value, 2)
+
+    parts = [_("Weighted total %(total)s (pass mark %(mark)s).") % {"total": number(row.total),
+                                                                     "mark": number(call.pass_mark)}]
     for criterion, average in row.averages.items():
-        parts.append(f"{criterion.name_in(language)}: {average} / 5")
+        parts.append(f"{criterion.name_in(language)}: {number(average)} / 5")
     if row.failed:
         parts.append(_("Below the pass mark on: %(criteria)s.") % {
             "criteria": ", ".join(c.name_in(language) for c in row.failed)})

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from hub_server.grants import audit, emails
@@ -255,7 +255,7 @@ def application_submit(*, application: Application, by, now=None) -> Application
     now = now or timezone.now()
     if not application.call.is_open(now):
         raise ValidationError(_("The call closed at %(closes)s; applications are no longer accepted.") % {
-            "closes": timezone.localtime(application.call.closes).strftime("%Y-%m-%d %H:%M")})
+            "closes": formats.date_format(timezone.localtime(application.call.closes), "SHORT_DATETIME_FORMAT")})
     problems = budget_problems(application)
     if not application.summary.strip() or not application.objectives.strip():
         problems.append(_("Write the summary and the objectives."))

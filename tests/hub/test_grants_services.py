@@ -53,8 +53,12 @@ def test_a_submitted_application_gets_a_receipt_is_frozen_and_its_history_kept(
     with django_capture_on_commit_callbacks(execute=True):
         application = services.application_submit(application=application, by=sarajevo_reviewer)
     assert application.receipt.startswith(f"G{call.pk}-") and application.status == "submitted"
-    assert [m for m in mail.outbox
-            if application.receipt in m.subject and "rev-reg-1@example.org" in [t.lower() for t in m.to]]
+    receipt = [m for m in mail.outbox
+               if application.receipt in m.subject and "rev-reg-1@example.org" in [t.lower() for t in m.to]]
+    # the time in the hub's language (Bosnian: day.month.year.), not a machine's ISO form
+    local = timezone.localtime(application.submitted)
+    assert receipt and f"{local.day}.{local.month}.{local.year}." in receipt[0].body
+    assert local.strftime("%Y-%m-%d") not in receipt[0].body
     for write in (lambda: services.budget_line_add(application=application, item="Više", requested=Decimal(1),
                                                    own=Decimal(0), by=sarajevo_reviewer),
                   lambda: services.activity_add(application=application, title="X", starts=timezone.now().date(),
@@ -207,7 +211,9 @@ def test_the_ranking_applies_pass_marks_and_funds_until_the_budget_is_spent_then
     assert "reserve list place 1" in decisions["Treći"].reasons
     assert "Below the pass mark on: Relevance" in decisions["Slab"].reasons
     notice = next(m for m in mail.outbox if "Slab" in m.subject)
-    assert "Relevantnost: 2.00 / 5" in notice.body and "Relevantnost." in notice.body  # the hub's language
+    # the hub's language, its decimal comma too; the stored text (for the auditor) is English
+    assert "Relevantnost: 2,00 / 5" in notice.body and "Relevantnost." in notice.body
+    assert "Relevance: 2.00 / 5" in decisions["Slab"].reasons
     assert Application.objects.get(title="Prvi").status == "awarded"
     assert GrantAudit.objects.filter(verb="decide").count() == 6
     with pytest.raises(ValidationError, match="already decided"):
