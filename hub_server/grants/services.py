@@ -327,11 +327,16 @@ def attachment_add(*, application: Application, name: str, data: bytes, by) -> A
     stored_as = f"{secrets.token_hex(16)}.{kind}"
     folder = settings.HUB_GRANT_FILES
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_as).write_bytes(data)
-    attachment = Attachment.objects.create(application=application, name=name[-160:], kind=kind, size=len(data),
-                                           sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as)
-    audit.record(actor=by, verb="attachment_add", subject=application.title, call=application.call,
-                 after={"name": attachment.name, "kind": kind, "size": len(data), "sha256": attachment.sha256})
+    path = folder / stored_as
+    path.write_bytes(data)
+    try:
+        attachment = Attachment.objects.create(application=application, name=name[-160:], kind=kind, size=len(data),
+                                               sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as)
+        audit.record(actor=by, verb="attachment_add", subject=application.title, call=application.call,
+                     after={"name": attachment.name, "kind": kind, "size": len(data), "sha256": attachment.sha256})
+    except BaseException:
+        path.unlink(missing_ok=True)  # the rows roll back: no file may stay behind without one
+        raise
     return attachment
 
 

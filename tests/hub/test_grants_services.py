@@ -118,6 +118,24 @@ def test_attachments_are_refused_by_content_type_and_size_and_stored_outside_the
     assert not path.name.startswith("Plan")  # the stored name is random, never the uploader's
 
 
+def test_an_attachment_the_database_refuses_leaves_no_file_behind(call, sarajevo_reviewer, grant_files):
+    from django.db import DatabaseError, connection
+
+    application = draft(call, sarajevo_reviewer)
+    with connection.cursor() as cursor:  # a real refusal by the database, after the file is written
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_attachment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                           "RAISE EXCEPTION 'refused by the test'; END $$")
+            cursor.execute("CREATE TRIGGER refuse_attachment BEFORE INSERT ON grants_attachment "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_attachment()")
+        else:
+            cursor.execute("CREATE TRIGGER refuse_attachment BEFORE INSERT ON grants_attachment "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    with pytest.raises(DatabaseError, match="refused by the test"):
+        services.attachment_add(application=application, name="plan.pdf", data=PDF, by=sarajevo_reviewer)
+    assert grant_files.is_dir() and not any(grant_files.iterdir())
+
+
 def test_an_evaluator_of_the_applicant_or_a_partner_cannot_be_assigned(call, sarajevo_reviewer, mostar_reviewer,
                                                                        admin_user, new_proposal, django_user_model):
     partner = organisation_of(mostar_reviewer)
