@@ -153,6 +153,8 @@ def sequence_accept(*, bench: Bench, kind: str, msg: dict) -> bool:
         **{f"{kind}_boot": boot, f"{kind}_n": n})
     if not updated:
         raise MessageRejected(f"{kind} raced with another worker")
+    setattr(bench, f"{kind}_boot", boot)  # the next message of the same batch compares with this one
+    setattr(bench, f"{kind}_n", n)
     return True
 
 

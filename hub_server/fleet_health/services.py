@@ -59,7 +59,13 @@ def _open(*, bench_id: str, kind: str, facts: dict, now: datetime) -> None:
 
 @transaction.atomic(durable=True)
 def telemetry_record(*, bench_id: str, data: dict, received: datetime) -> None:
-    """Store one verified telemetry message and open or clear the bench's alerts.
+    """telemetry_store, committed before it returns (refused inside someone else's transaction)."""
+    telemetry_store(bench_id=bench_id, data=data, received=received)
+
+
+def telemetry_store(*, bench_id: str, data: dict, received: datetime) -> None:
+    """Store one verified telemetry message and open or clear the bench's alerts, inside the caller's
+    transaction (the ingest commits a batch of readings together).
 
     Unknown keys are ignored, missing or mistyped values stored as null; an unknown bench is logged
     and ignored (the ingest has verified the signature, so that means the bench was removed).

@@ -341,3 +341,45 @@ def test_a_batch_stores_the_same_values_as_the_orm_one_by_one():
             assert {k: (v, type(v)) for k, v in batch.items() if k not in differ} == \
                    {k: (v, type(v)) for k, v in orm.items() if k not in differ}, table
             assert type(batch["received"]) is type(orm["received"])
+
+
+def test_a_batch_of_telemetry_is_one_commit_and_a_replay_or_a_refused_reading_costs_only_itself():
+    """10,000 benches' readings: one transaction per batch, each reading in a savepoint (docs/scaling.md)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from hub_server.fleet.models import RejectedMessage
+    from hub_server.fleet_health.models import BenchHealth, TelemetryReading
+
+    a, b = _benches("lb-1", "lb-2")
+    first_a, second_a, first_b = a.telemetry(), a.telemetry(), b.telemetry()
+    worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
+    with CaptureQueriesContext(connection) as queries:
+        worker.handle_batch(broker, _as_received(first_a, second_a, first_b))
+    assert TelemetryReading.objects.count() == 3 and BenchHealth.objects.count() == 2
+    assert sorted(broker.acked) == [1, 2, 3] and not any(broker.in_transaction)
+    sql = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert sql.count("SAVEPOINT") == 3  # one per reading, inside the batch's one transaction
+    # the same two of lb-1 again (a replay) and a reading the database refuses (a real trigger): the
+    # replay is refused and counted, the refused one goes the one-by-one way; lb-2's next is stored
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_reading() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                           "IF NEW.soc IS NULL THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$")
+            cursor.execute("CREATE TRIGGER refuse_reading BEFORE INSERT ON fleet_health_telemetryreading "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_reading()")
+        else:
+            cursor.execute("CREATE TRIGGER refuse_reading BEFORE INSERT ON fleet_health_telemetryreading "
+                           "WHEN NEW.soc IS NULL BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    from benchcore import protocol, signing
+    from simulators.benchmarks.lightbench import key_of
+
+    good_b = b.telemetry()
+    b.n += 1  # lb-2's next reading without a state of charge (the trigger refuses it), signed as the bench does
+    body = protocol.telemetry_body(b.boot, b.n, 60, int(__import__("time").time()), [(contract.mode, "normal")])
+    topic = contract.topic("lb-2", contract.telemetry)
+    no_soc = (topic, signing.sign(topic, body, "k1", key_of("lb-2")))
+    worker.handle_batch(broker, _as_received(first_a, good_b, no_soc))
+    assert TelemetryReading.objects.count() == 4  # lb-2's good reading beside the refused one
+    assert RejectedMessage.objects.filter(bench_id="lb-1", topic="telemetry").exists()  # the replay
+    assert worker.counters["dead_letters"] == 1 and DeadLetter.objects.get().bench_id == "lb-2"
+    assert sorted(broker.acked) == [1, 1, 2, 2, 3, 3]
