@@ -62,3 +62,19 @@ def adafruit_ina219_without_blinka(monkeypatch):
     for name in ("adafruit_ina219", "adafruit_bus_device.i2c_device"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     return pytest.importorskip("adafruit_ina219")
+
+
+def refuse_inserts(table: str, condition: str = "TRUE") -> None:
+    """A real database refusal for the rows of `table` that meet `condition` (SQL over NEW, the same on
+    SQLite and PostgreSQL): a trigger raising 'refused by the test', on the test's connection."""
+    from django.db import connection
+
+    name = f"refuse_{table}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                           f"IF {condition} THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$")
+            cursor.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+        else:
+            cursor.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {condition} "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")

@@ -225,10 +225,10 @@ class IngestWorker:
             # Stored, refused or dead-lettered: either way the broker must not redeliver it.
             self._release(client, [(number, msg, None)])
 
-    def _store_proposals(self, client, items):
-        """Verify every proposal, store the verified ones in one transaction, commit. Returns
-        (done: (number, msg, Verified or None) to release after the commit, retry: items that failed
-        for another reason than the database being away, for the one-by-one path with its attempts)."""
+    def _verify_batch(self, items):
+        """Verify a batch's messages outside any transaction, their benches read in one SELECT. Returns
+        (done: refused ones, released without storing; retry: failures for the one-by-one path with its
+        attempts; verified: Verified items, each knowing its connection number)."""
         done, retry, verified = [], [], []
         benches = benches_for_messages([bench_id for _, _, bench_id, _ in items]) if items else {}
         for number, msg, bench_id, leaf in items:
@@ -245,6 +245,13 @@ class IngestWorker:
                 continue
             item.number = number
             verified.append(item)
+        return done, retry, verified
+
+    def _store_proposals(self, client, items):
+        """Verify every proposal, store the verified ones in one transaction, commit. Returns
+        (done: (number, msg, Verified or None) to release after the commit, retry: items that failed
+        for another reason than the database being away, for the one-by-one path with its attempts)."""
+        done, retry, verified = self._verify_batch(items)
         if not verified:
             return done, retry
         try:
@@ -279,23 +286,7 @@ class IngestWorker:
         fails takes only itself back and goes the one-by-one way with its attempts). 10,000 benches
         send 167 readings a second at a one-minute cadence: one commit each was what limited the hub
         (docs/scaling.md). Returns (done, retry) as _store_proposals."""
-        done, retry, verified = [], [], []
-        benches = benches_for_messages([bench_id for _, _, bench_id, _ in items]) if items else {}
-        for number, msg, bench_id, leaf in items:
-            try:
-                item = self._verify(msg, bench_id, leaf, bench=benches.get(bench_id))
-                item.data = json_object(item.body, contract.SPECS[contract.telemetry])
-            except (MessageRejected, ProposalRejected) as exc:
-                self._reject(bench_id, leaf, str(exc))
-                done.append((number, msg, None))
-                continue
-            except TRANSIENT:
-                raise
-            except Exception:  # noqa: BLE001 - retried alone, where it is counted and dead-lettered
-                retry.append((number, msg, bench_id, leaf, 1))
-                continue
-            item.number = number
-            verified.append(item)
+        done, retry, verified = self._verify_batch(items)
         if not verified:
             return done, retry
         rejected, failed, accepted = [], [], []
@@ -421,6 +412,8 @@ class IngestWorker:
             record, _, meta_line = body.partition(b"\n")
             verified.record, verified.meta = record, json_object(meta_line, contract.SPECS["meta"])
             verified.parsed = proposal_parse(bench_id=bench.pk, record=record)
+        elif leaf == contract.telemetry:
+            verified.data = json_object(body, contract.SPECS[contract.telemetry])
         return verified
 
     @staticmethod
@@ -463,7 +456,6 @@ class IngestWorker:
         elif leaf == contract.status:
             bench_status_record(bench=bench, msg=json_object(item.body, contract.SPECS[contract.status]))
         elif leaf == contract.telemetry:
-            item.data = json_object(item.body, contract.SPECS[contract.telemetry])
             with transaction.atomic(durable=True):
                 accepted = self._record_telemetry(item, datetime.now(timezone.utc))
             if accepted:

@@ -119,18 +119,12 @@ def test_attachments_are_refused_by_content_type_and_size_and_stored_outside_the
 
 
 def test_an_attachment_the_database_refuses_leaves_no_file_behind(call, sarajevo_reviewer, grant_files):
-    from django.db import DatabaseError, connection
+    from django.db import DatabaseError
+
+    from tests.support import refuse_inserts
 
     application = draft(call, sarajevo_reviewer)
-    with connection.cursor() as cursor:  # a real refusal by the database, after the file is written
-        if connection.vendor == "postgresql":
-            cursor.execute("CREATE FUNCTION refuse_attachment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                           "RAISE EXCEPTION 'refused by the test'; END $$")
-            cursor.execute("CREATE TRIGGER refuse_attachment BEFORE INSERT ON grants_attachment "
-                           "FOR EACH ROW EXECUTE FUNCTION refuse_attachment()")
-        else:
-            cursor.execute("CREATE TRIGGER refuse_attachment BEFORE INSERT ON grants_attachment "
-                           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    refuse_inserts("grants_attachment")  # a real refusal by the database, after the file is written
     with pytest.raises(DatabaseError, match="refused by the test"):
         services.attachment_add(application=application, name="plan.pdf", data=PDF, by=sarajevo_reviewer)
     assert grant_files.is_dir() and not any(grant_files.iterdir())

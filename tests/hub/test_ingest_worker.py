@@ -8,6 +8,7 @@ from django.db import OperationalError, connection
 
 from hub_server.fleet.models import DeadLetter
 from hub_server.ingest.worker import MAX_ATTEMPTS, IngestWorker
+from tests.support import refuse_inserts
 from benchcore import contract
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker's writes are durable transactions
@@ -59,24 +60,10 @@ def _benches(*ids):
     return [LightBench(bench_id) for bench_id in ids]
 
 
-def _refuse_title(title):
-    """A real database error for one row: a trigger that refuses proposals with this title."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("CREATE FUNCTION refuse_title() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                           f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
-                           "RETURN NEW; END $$")
-            cursor.execute("CREATE TRIGGER refuse_title BEFORE INSERT ON proposals_proposal "
-                           "FOR EACH ROW EXECUTE FUNCTION refuse_title()")
-        else:
-            cursor.execute(f"CREATE TRIGGER refuse_title BEFORE INSERT ON proposals_proposal WHEN NEW.title = "
-                           f"'{title}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
-
-
 def test_a_proposal_the_database_refuses_is_dead_lettered_and_the_rest_of_its_batch_stored_and_acked():
     from hub_server.proposals.models import Proposal
 
-    _refuse_title("Pokvareno")
+    refuse_inserts("proposals_proposal", "NEW.title = 'Pokvareno'")
     a, b = _benches("lb-1", "lb-2")
     worker, broker = IngestWorker(host="127.0.0.1", port=1), Recorder()
     worker.handle_batch(broker, _as_received(a.proposal("Klupa")[:2], b.proposal("Pokvareno")[:2],
@@ -361,15 +348,7 @@ def test_a_batch_of_telemetry_is_one_commit_and_a_replay_or_a_refused_reading_co
     assert sql.count("SAVEPOINT") == 3  # one per reading, inside the batch's one transaction
     # the same two of lb-1 again (a replay) and a reading the database refuses (a real trigger): the
     # replay is refused and counted, the refused one goes the one-by-one way; lb-2's next is stored
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("CREATE FUNCTION refuse_reading() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                           "IF NEW.soc IS NULL THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$")
-            cursor.execute("CREATE TRIGGER refuse_reading BEFORE INSERT ON fleet_health_telemetryreading "
-                           "FOR EACH ROW EXECUTE FUNCTION refuse_reading()")
-        else:
-            cursor.execute("CREATE TRIGGER refuse_reading BEFORE INSERT ON fleet_health_telemetryreading "
-                           "WHEN NEW.soc IS NULL BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    refuse_inserts("fleet_health_telemetryreading", "NEW.soc IS NULL")
     from benchcore import protocol, signing
     from simulators.benchmarks.lightbench import key_of
 
