@@ -89,3 +89,4 @@ def test_every_provisioning_is_in_the_audit_log_with_who_and_which_key_and_no_se
     client.force_login(admin)
     page = client.get("/review/audit/", HTTP_ACCEPT_LANGUAGE="bs").content.decode()
     assert "Dodijelio/la klupi nove pristupne podatke" in page and "sa-7" in page
+    assert "hub (komandna linija)" in page and "<td>None</td>" not in page  # hub bench-add has no user
